@@ -1,0 +1,79 @@
+/** Roles the bot sends; Groq also knows `developer` and `tool`, which the bot does not use. */
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+/** One message of a chat completion request. `name` is never sent: Groq rejects it. */
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** Groq's `response_format`, passed through as given. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema: Record<string, unknown>; strict?: boolean };
+    };
+
+/** A streamed chat completion request, in our names; the client maps them onto Groq's wire names. */
+export interface CompletionRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  topP?: number;
+  maxCompletionTokens?: number;
+  /** One sequence or at most four. */
+  stop?: string | string[];
+  seed?: number;
+  responseFormat?: ResponseFormat;
+  reasoningEffort?: string;
+  includeReasoning?: boolean;
+  reasoningFormat?: 'hidden' | 'raw' | 'parsed';
+  user?: string;
+  /** Groq only accepts 1; anything else is rejected locally. */
+  n?: number;
+}
+
+/** Token usage as Groq reports it on the last chunk. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
+}
+
+/** Why generation stopped. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** One part of a completion stream (a tagged union, noun-action names). */
+export type CompletionPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | { type: 'finish'; reason: FinishReason; usage?: Usage };
+
+/** Groq's rate-limit headers, parsed. Tokens are per minute, requests per day. */
+export interface RateLimitInfo {
+  limitTokens?: number;
+  remainingTokens?: number;
+  limitRequests?: number;
+  remainingRequests?: number;
+  /** `x-ratelimit-reset-tokens` as milliseconds. */
+  resetTokensMs?: number;
+}
+
+/** A started completion: iterate it for parts; request id and rate limits fill in once headers arrive. */
+export interface CompletionStream extends AsyncIterable<CompletionPart> {
+  /** `x_groq.id` or the `x-request-id` header, once known. */
+  readonly requestId: string | undefined;
+  /** Parsed rate-limit headers of the response that was streamed, once known. */
+  readonly rateLimit: RateLimitInfo | undefined;
+  /** All answer text received so far (kept when the stream fails). */
+  readonly text: string;
+}
+
+/** Starts streamed completions. Implementations: the Groq client (src/completion/groq-client.ts). */
+export interface CompletionClient {
+  stream(request: CompletionRequest, options?: { signal?: AbortSignal }): CompletionStream;
+}
