@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Handles one HTTP request; the router catches whatever it throws. */
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+/** Exact-path routing for the few endpoints the service has (health, metrics, Slack events). */
+export class HttpRouter {
+  private readonly routes = new Map<string, RouteHandler>();
+
+  /** Mounts a handler for a method and exact path (query strings are ignored). */
+  handle(method: string, path: string, handler: RouteHandler): void {
+    this.routes.set(`${method.toUpperCase()} ${path}`, handler);
+  }
+
+  /** Finds the handler of a request, or undefined. */
+  find(method: string | undefined, url: string | undefined): RouteHandler | undefined {
+    const path = (url ?? '/').split('?')[0] ?? '/';
+    return this.routes.get(`${(method ?? 'GET').toUpperCase()} ${path}`);
+  }
+
+  /** Whether any method is mounted on the path (405 rather than 404). */
+  hasPath(url: string | undefined): boolean {
+    const path = (url ?? '/').split('?')[0] ?? '/';
+    for (const key of this.routes.keys()) if (key.endsWith(` ${path}`)) return true;
+    return false;
+  }
+}
