@@ -1,0 +1,258 @@
+import { CompletionError } from '../completion/completion-error.js';
+import type { ChatMessage, CompletionClient, CompletionRequest, FinishReason, Usage } from '../completion/types.js';
+import { GroqbotError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { ReplyRenderer } from '../reply/reply-renderer.js';
+import type { ReplyHandle, ReplyTarget } from '../reply/types.js';
+import type { ConversationRepository } from '../store/conversation-repository.js';
+import type { Conversation, PromptMessage } from '../store/types.js';
+import { fitToBudget, promptBudget } from '../tokens/prompt-budget.js';
+import type { TokenCounter } from '../tokens/token-counter.js';
+import type { EngineSettings } from './engine-settings.js';
+import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
+import { resolveSystemPrompt } from './system-prompt.js';
+
+/** One answer to stream: the stored user turn and where the reply goes. */
+export interface AnswerJob {
+  conversation: Conversation;
+  /** The stored user message being answered. */
+  userMessageId: number;
+  target: ReplyTarget;
+  isDirect: boolean;
+  parentChannelId?: string;
+  authorId: string;
+  /** When the platform event arrived (reply duration). */
+  receivedAt: number;
+}
+
+/** How an answer ended, for metrics and the log line. */
+export type AnswerOutcome = 'complete' | 'length' | 'interrupted' | 'cancelled' | 'failed';
+
+/** Note added when older turns were left out of the prompt. */
+export const historyNoticeText = 'older messages in this conversation were left out to fit the model';
+/** Note added when the answer hit the completion token limit. */
+export const lengthNoticeText = 'the answer hit the token limit and may be cut short';
+
+/** Streams one answer: prompt from the store, Groq through the renderer, the outcome back to the store. */
+export class AnswerRunner {
+  /** Groq's per-minute token limit, learned from its headers; caps later prompts. */
+  private tokensPerMinuteLimit: number | undefined;
+  /** Conversations that have already been told older turns were left out. */
+  private readonly historyNoticeShown = new Set<number>();
+
+  constructor(
+    private readonly dependencies: {
+      repository: ConversationRepository;
+      completion: CompletionClient;
+      renderer: ReplyRenderer;
+      tokenCounter: TokenCounter;
+      settings: EngineSettings;
+      logger: Logger;
+      metrics: Metrics;
+      now?: () => number;
+    },
+  ) {}
+
+  /** Streams the answer to `job`; never throws (failures are rendered, stored and counted). */
+  async run(job: AnswerJob, signal: AbortSignal): Promise<AnswerOutcome> {
+    const { repository, renderer, settings, metrics, logger } = this.dependencies;
+    const now = this.dependencies.now ?? Date.now;
+    const platform = job.target.platform;
+    const reply = repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId);
+    const handle = renderer.start(job.target, {
+      onPartPosted: (index, ref) => repository.recordPostedPart(reply.id, { platform, index, ref }),
+      onPartLanded: (landed) => repository.saveVisibleText(reply.id, { index: landed.index, text: landed.text }, landed.visibleAnswer),
+    });
+    metrics.repliesStreaming.inc();
+    const startedAt = now();
+    let requestId: string | undefined;
+    let usage: Usage | undefined;
+    let firstTokenAt: number | undefined;
+    let outcome: AnswerOutcome = 'failed';
+    let errorCode: string | undefined;
+    try {
+      const prompt = this.buildPrompt(job);
+      let messages = prompt.messages;
+      let finishReason: FinishReason | undefined;
+      for (let attempt = 0; ; attempt += 1) {
+        const stream = this.dependencies.completion.stream(this.request(messages, job), { signal });
+        try {
+          let thinking = false;
+          for await (const part of stream) {
+            if (part.type === 'text-delta') {
+              firstTokenAt ??= now();
+              handle.append(part.text);
+            } else if (part.type === 'reasoning-delta') {
+              firstTokenAt ??= now();
+              if (!thinking && handle.text === '') {
+                thinking = true;
+                handle.thinking();
+              }
+            } else {
+              finishReason = part.reason;
+              usage = part.usage;
+            }
+          }
+          requestId = stream.requestId;
+          break;
+        } catch (error) {
+          requestId = stream.requestId ?? (error instanceof CompletionError ? error.requestId : undefined);
+          const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
+          if (tooLong && attempt === 0 && handle.text === '' && !signal.aborted) {
+            messages = halveHistory(messages);
+            logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
+            continue;
+          }
+          throw error;
+        } finally {
+          this.learnRateLimit(stream.rateLimit?.limitTokens);
+        }
+      }
+      if (usage) this.dependencies.tokenCounter.calibrate(settings.model, prompt.estimatedTokens, usage.promptTokens);
+      const text = handle.text;
+      if (text.trim() === '') {
+        outcome = 'failed';
+        errorCode = 'empty_answer';
+        const message = 'The model returned an empty answer; please try again or rephrase.';
+        await handle.fail(message);
+        repository.finishAssistantReply(reply.id, { status: 'failed', content: message, inPrompt: false, usage, requestId, model: settings.model });
+        return outcome;
+      }
+      const notes: string[] = [];
+      if (finishReason === 'length') notes.push(lengthNoticeText);
+      if (prompt.droppedCount > 0 && settings.historyNotice && !this.historyNoticeShown.has(job.conversation.id)) {
+        this.historyNoticeShown.add(job.conversation.id);
+        notes.push(historyNoticeText);
+      }
+      outcome = finishReason === 'length' ? 'length' : 'complete';
+      repository.finishAssistantReply(reply.id, { status: 'complete', content: text, usage, requestId, model: settings.model });
+      await handle.complete(notes.length > 0 ? { note: notes.join('; ') } : {});
+      return outcome;
+    } catch (error) {
+      const failure = describeFailure(error, settings.model, job.isDirect);
+      errorCode = failure.code;
+      const text = handle.text;
+      if (signal.aborted || failure.code === 'aborted') {
+        outcome = 'cancelled';
+        const reason = typeof signal.reason === 'string' ? signal.reason : 'the answer was cancelled';
+        repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, inPrompt: text !== '', usage, requestId, model: settings.model });
+        await handle.interrupt(reason);
+      } else if (text !== '') {
+        outcome = 'interrupted';
+        repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, usage, requestId, model: settings.model });
+        await handle.interrupt(failure.interruption);
+      } else {
+        outcome = 'failed';
+        repository.finishAssistantReply(reply.id, { status: 'failed', content: failure.message, inPrompt: false, requestId, model: settings.model });
+        await handle.fail(failure.message);
+      }
+      const level = outcome === 'cancelled' ? 'info' : 'warn';
+      logger[level]({ err: error, code: failure.code, conversationId: job.conversation.id }, 'answer did not complete');
+      return outcome;
+    } finally {
+      metrics.repliesStreaming.dec();
+      const finishedAt = now();
+      metrics.replies.inc({ platform, outcome });
+      metrics.replyDuration.observe({ platform }, (finishedAt - job.receivedAt) / 1000);
+      logger.info(
+        {
+          conversation: `${job.conversation.platform}:${job.conversation.workspaceId}:${job.conversation.channelId}:${job.conversation.threadKey}`,
+          conversationId: job.conversation.id,
+          requestId,
+          promptTokens: usage?.promptTokens,
+          completionTokens: usage?.completionTokens,
+          timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - startedAt,
+          durationMs: finishedAt - startedAt,
+          outcome,
+          code: errorCode,
+        },
+        'reply finished',
+      );
+    }
+  }
+
+  private buildPrompt(job: AnswerJob): { messages: ChatMessage[]; droppedCount: number; estimatedTokens: number } {
+    const { repository, settings, tokenCounter } = this.dependencies;
+    const conversation = job.conversation;
+    const system = resolveSystemPrompt({
+      conversation,
+      platform: conversation.platform,
+      workspaceId: conversation.workspaceId,
+      channelId: conversation.channelId,
+      parentChannelId: job.parentChannelId,
+      defaultPrompt: settings.defaultSystemPrompt,
+      lookup: (platform, workspaceId, channelId) => repository.getChannelSystemPrompt(platform, workspaceId, channelId),
+    });
+    const history = historyUpTo(repository.listPromptMessages(conversation.id), job.userMessageId);
+    const budget = promptBudget({
+      model: settings.model,
+      historyMaxTokens: settings.historyMaxTokens,
+      maxCompletionTokens: settings.maxCompletionTokens,
+      tokensPerMinuteLimit: this.tokensPerMinuteLimit,
+    });
+    const systemTokens = tokenCounter.countMessage(settings.model, 'system', system.prompt);
+    const fitted = fitToBudget({ systemTokens, history, budget });
+    return {
+      messages: [{ role: 'system', content: system.prompt }, ...fitted.messages.map(({ role, content }) => ({ role, content }))],
+      droppedCount: fitted.droppedCount,
+      estimatedTokens: fitted.totalTokens,
+    };
+  }
+
+  private request(messages: ChatMessage[], job: AnswerJob): CompletionRequest {
+    const { settings } = this.dependencies;
+    return {
+      model: settings.model,
+      messages,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      maxCompletionTokens: settings.maxCompletionTokens,
+      stop: settings.stop,
+      reasoningEffort: settings.reasoningEffort,
+      user: `${job.conversation.platform}:${job.authorId}`,
+    };
+  }
+
+  private learnRateLimit(limitTokens: number | undefined): void {
+    if (limitTokens !== undefined && limitTokens > 0) this.tokensPerMinuteLimit = limitTokens;
+  }
+}
+
+/**
+ * The history as of a user turn: later user turns (queued behind it) are left out, while answers stay,
+ * ordered by the turn they answer (the repository orders them so).
+ */
+export function historyUpTo(messages: PromptMessage[], userMessageId: number): PromptMessage[] {
+  const result: PromptMessage[] = [];
+  let current: PromptMessage | undefined;
+  for (const message of messages) {
+    if (message.id === userMessageId) current = message;
+    else if (message.role === 'assistant' || message.id < userMessageId) result.push(message);
+  }
+  if (current) result.push(current);
+  return result;
+}
+
+/** Keeps the system message and the newer half of the turns (always the newest user turn). */
+function halveHistory(messages: ChatMessage[]): ChatMessage[] {
+  const [system, ...turns] = messages;
+  const keep = Math.max(1, Math.floor(turns.length / 2));
+  return system ? [system, ...turns.slice(turns.length - keep)] : turns.slice(turns.length - keep);
+}
+
+/** What a person is told about a failure, before any text or as the interruption reason. */
+function describeFailure(error: unknown, model: string, isDirect: boolean): { code: string; message: string; interruption: string } {
+  if (error instanceof CompletionError) {
+    return { code: error.code, message: failureText(error, model, isDirect), interruption: interruptionReason(error) };
+  }
+  if (error instanceof GroqbotError && error.code === 'message_too_large') {
+    return {
+      code: error.code,
+      message: `Your message is too large for the model's context window. ${startFreshHint(isDirect)}`,
+      interruption: 'the message is too large',
+    };
+  }
+  const code = error instanceof GroqbotError ? error.code : 'internal_error';
+  return { code, message: 'Something went wrong while answering; please try again.', interruption: 'an internal error' };
+}

@@ -1,0 +1,305 @@
+import type { CompletionClient } from '../completion/types.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { ConversationKey, Platform } from '../platform.js';
+import type { ReplyRenderer } from '../reply/reply-renderer.js';
+import type { ReplyTarget } from '../reply/types.js';
+import type { ConversationRepository } from '../store/conversation-repository.js';
+import type { Conversation } from '../store/types.js';
+import type { TokenCounter } from '../tokens/token-counter.js';
+import { AnswerRunner, type AnswerJob } from './answer-runner.js';
+import { parseCommand } from './command-parser.js';
+import { ConversationLanes } from './conversation-lanes.js';
+import type { EngineSettings } from './engine-settings.js';
+import { helpText, tooLongText, usageText } from './human-messages.js';
+import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
+import { resolveSystemPrompt } from './system-prompt.js';
+
+/** What the engine needs; adapters are registered separately as they are created. */
+export interface ConversationEngineOptions {
+  repository: ConversationRepository;
+  completion: CompletionClient;
+  renderer: ReplyRenderer;
+  tokenCounter: TokenCounter;
+  settings: EngineSettings;
+  logger: Logger;
+  metrics: Metrics;
+  /** Command names as users type them on each platform, for help texts. */
+  commandNames?: Partial<Record<Platform, Record<'ask' | 'system' | 'reset', string>>>;
+}
+
+/** Reason shown on replies cut short by a newer message (ON_NEW_MESSAGE=cancel). */
+const cancelledByNewerMessage = 'a newer message arrived';
+/** Reason shown on replies cut short by shutdown. */
+const cancelledByShutdown = 'the bot is restarting';
+
+/**
+ * The core every platform shares: dedupe, per-conversation FIFO, prompt from the store,
+ * Groq through the renderer, commands, start-up recovery and graceful shutdown.
+ */
+export class ConversationEngine implements EngineHandlers {
+  private readonly adapters = new Map<Platform, ChatAdapter>();
+  private readonly lanes: ConversationLanes;
+  private readonly runner: AnswerRunner;
+  private accepting = true;
+  private markReady: () => void = () => {};
+  /** Resolves once start-up recovery is done; work waits for it so recovery edits go first. */
+  private readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
+
+  constructor(private readonly options: ConversationEngineOptions) {
+    this.lanes = new ConversationLanes((waiting) => options.metrics.queueDepth.set(waiting));
+    this.runner = new AnswerRunner(options);
+  }
+
+  /** Registers the adapter of a platform (reply targets, recovery edits, permission checks). */
+  addAdapter(adapter: ChatAdapter): void {
+    this.adapters.set(adapter.platform, adapter);
+  }
+
+  /** Handles a platform message; resolves once it is stored and queued (or dropped). */
+  async onMessage(message: IncomingMessage): Promise<void> {
+    await this.ready;
+    if (!this.accepting) return;
+    const { repository, settings, logger } = this.options;
+    const incoming: IncomingMessage = message.isDirect ? { ...message, workspaceId: '' } : message;
+    if (repository.hasSeen(incoming.platform, incoming.eventId, incoming.channelId, incoming.messageId)) {
+      logger.debug({ platform: incoming.platform, messageId: incoming.messageId, eventId: incoming.eventId }, 'duplicate message dropped');
+      return;
+    }
+    const conversation = this.conversationFor(incoming);
+    if (!conversation) return;
+    const text = incoming.text.trim();
+    const tooLong = text.length > settings.maxInputChars;
+    const appended = repository.appendUserMessage({
+      conversationId: conversation.id,
+      platform: incoming.platform,
+      channelId: incoming.channelId,
+      content: tooLong ? text.slice(0, settings.maxInputChars) : text,
+      authorId: incoming.author.id,
+      platformMessageId: incoming.messageId,
+      eventId: incoming.eventId,
+      inPrompt: !tooLong && text !== '',
+      model: settings.model,
+    });
+    if (appended.status === 'duplicate') return;
+    const target = this.adapterOf(incoming.platform).replyTarget(incoming);
+    if (text === '' || tooLong) {
+      const answer = text === '' ? helpText(this.commandNamesOf(incoming.platform)) : tooLongText(text.length, settings.maxInputChars);
+      this.lanes.enqueue(conversation.id, () => this.sendStatic(target, answer));
+      return;
+    }
+    this.queueAnswer({
+      conversation,
+      userMessageId: appended.message.id,
+      target,
+      isDirect: incoming.isDirect,
+      parentChannelId: incoming.parentChannelId,
+      authorId: incoming.author.id,
+      receivedAt: incoming.receivedAt,
+    });
+  }
+
+  /** Handles a slash command; the adapter has already acknowledged it. */
+  async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
+    const { repository, settings } = this.options;
+    await this.ready;
+    if (!this.accepting) {
+      await responder.respond('The bot is restarting; please try again in a moment.');
+      return;
+    }
+    if (!repository.recordEvent(command.platform, `command:${command.commandId}`)) return;
+    const parsed = parseCommand(command.name, command.text, settings.maxInputChars);
+    const workspaceId = command.isDirect ? '' : command.workspaceId;
+    switch (parsed.kind) {
+      case 'help':
+        await responder.respond(helpText(this.commandNamesOf(command.platform)));
+        return;
+      case 'usage':
+        await responder.respond(usageText(parsed.command, parsed.problem, settings.maxInputChars));
+        return;
+      case 'reset': {
+        if (!command.isDirect) {
+          await responder.respond(
+            'Each thread or reply chain is its own conversation: to start fresh, mention me in a new message in the channel. `/reset` starts a fresh conversation in a DM.',
+          );
+          return;
+        }
+        repository.resetConversation({ platform: command.platform, workspaceId, channelId: command.channelId, threadKey: command.channelId });
+        await responder.respond('Done: your next message starts a fresh conversation. The earlier one is no longer part of what I see.');
+        return;
+      }
+      case 'system-show': {
+        const resolved = resolveSystemPrompt({
+          platform: command.platform,
+          workspaceId,
+          channelId: command.channelId,
+          parentChannelId: command.parentChannelId,
+          defaultPrompt: settings.defaultSystemPrompt,
+          lookup: (platform, workspace, channel) => repository.getChannelSystemPrompt(platform, workspace, channel),
+        });
+        const text =
+          resolved.source === 'default'
+            ? `No custom system prompt is set in this channel. The default is:\n> ${quote(resolved.prompt)}`
+            : `This channel's system prompt${resolved.source === 'parent-channel' ? ' (inherited from the parent channel)' : ''}:\n> ${quote(resolved.prompt)}`;
+        await responder.respond(text);
+        return;
+      }
+      case 'system-set':
+      case 'system-clear': {
+        const adapter = this.adapterOf(command.platform);
+        if (!(await adapter.maySetSystemPrompt(command))) {
+          await responder.respond(`Sorry, only ${adapter.systemPromptAuthority} can change this channel's system prompt.`);
+          return;
+        }
+        if (parsed.kind === 'system-set') {
+          repository.setChannelSystemPrompt(command.platform, workspaceId, command.channelId, parsed.prompt, command.author.id);
+          await responder.respond(`Saved. New conversations here now use this system prompt:\n> ${quote(parsed.prompt)}`);
+        } else {
+          const cleared = repository.clearChannelSystemPrompt(command.platform, workspaceId, command.channelId);
+          await responder.respond(cleared ? 'Cleared: this channel uses the default system prompt again.' : 'There was no custom system prompt to clear here.');
+        }
+        return;
+      }
+      case 'ask': {
+        const place = await responder.openAnswer(parsed.question);
+        const key: ConversationKey = { platform: command.platform, workspaceId, channelId: place.channelId, threadKey: place.threadKey };
+        const conversation = repository.findOrCreateActiveConversation(key);
+        const oneOff = command.systemPrompt?.trim();
+        if (oneOff) {
+          repository.setConversationSystemPrompt(conversation.id, oneOff);
+          conversation.systemPrompt = oneOff;
+        }
+        const appended = repository.appendUserMessage({
+          conversationId: conversation.id,
+          platform: command.platform,
+          channelId: place.channelId,
+          content: parsed.question,
+          authorId: command.author.id,
+          platformMessageId: place.questionMessageId,
+          model: settings.model,
+        });
+        if (appended.status === 'duplicate') return;
+        this.queueAnswer({
+          conversation,
+          userMessageId: appended.message.id,
+          target: place.target,
+          isDirect: command.isDirect,
+          parentChannelId: command.parentChannelId,
+          authorId: command.author.id,
+          receivedAt: command.receivedAt,
+        });
+        return;
+      }
+    }
+  }
+
+  /** Gives every reply a crash left streaming a final edit with its saved text and a note; messages wait until it is done. */
+  async recover(): Promise<number> {
+    try {
+      return await this.recoverStuckReplies();
+    } finally {
+      this.markReady();
+    }
+  }
+
+  private async recoverStuckReplies(): Promise<number> {
+    const { repository, logger } = this.options;
+    const stuck = repository.recoverInterruptedReplies();
+    let edited = 0;
+    for (const reply of stuck) {
+      const adapter = this.adapters.get(reply.platform);
+      if (!adapter) continue;
+      const parts = [...reply.parts].sort((a, b) => a.index - b.index);
+      for (const [position, part] of parts.entries()) {
+        const last = position === parts.length - 1;
+        const text = last ? `${part.text}${part.text ? '\n\n' : ''}⚠️ interrupted: the bot restarted` : part.text;
+        try {
+          await adapter.editStored(part.ref, text);
+          edited += 1;
+        } catch (error) {
+          logger.warn({ err: error, messageId: reply.messageId, part: part.index }, 'could not mark an interrupted reply part');
+        }
+      }
+    }
+    if (stuck.length > 0) logger.info({ replies: stuck.length, parts: edited }, 'marked replies left streaming by a crash as interrupted');
+    return stuck.length;
+  }
+
+  /** Stops taking messages, lets replies finish for `graceMs`, then interrupts the rest; true when all finished in time. */
+  async shutdown(graceMs: number): Promise<boolean> {
+    this.accepting = false;
+    if (await this.lanes.whenIdle(graceMs)) return true;
+    this.options.logger.warn({ streaming: this.lanes.runningCount }, 'grace period over; interrupting replies still streaming');
+    this.lanes.abortAll(cancelledByShutdown);
+    // Interrupted replies still send their final edit; give them a short, bounded time.
+    await this.lanes.whenIdle(5_000);
+    return false;
+  }
+
+  /** Replies running now (for health and drills). */
+  get streamingCount(): number {
+    return this.lanes.runningCount;
+  }
+
+  private conversationFor(message: IncomingMessage): Conversation | undefined {
+    const { repository } = this.options;
+    if (message.replyToMessageId) {
+      const replied = repository.findConversationByPlatformMessage(message.platform, message.channelId, message.replyToMessageId);
+      if (replied) return replied;
+    }
+    const key: ConversationKey = {
+      platform: message.platform,
+      workspaceId: message.workspaceId,
+      channelId: message.channelId,
+      threadKey: message.threadKey,
+    };
+    const existing = repository.findActiveConversation(key);
+    if (existing) return existing;
+    return message.addressed ? repository.findOrCreateActiveConversation(key) : undefined;
+  }
+
+  private queueAnswer(job: AnswerJob): void {
+    const run = (signal: AbortSignal) => this.runAnswer(job, signal);
+    if (this.options.settings.onNewMessage === 'cancel') this.lanes.replace(job.conversation.id, run, cancelledByNewerMessage);
+    else this.lanes.enqueue(job.conversation.id, run);
+  }
+
+  private async runAnswer(job: AnswerJob, signal: AbortSignal): Promise<void> {
+    // A job cancelled while it waited (cancel mode, shutdown) is answered by the newer one or not at all.
+    if (signal.aborted) return;
+    try {
+      // Re-read: a reset or a one-off prompt may have changed the conversation while this waited.
+      const conversation = this.options.repository.getConversation(job.conversation.id) ?? job.conversation;
+      await this.runner.run({ ...job, conversation }, signal);
+    } catch (error) {
+      this.options.logger.error({ err: error, conversationId: job.conversation.id }, 'answer failed unexpectedly');
+    }
+  }
+
+  private async sendStatic(target: ReplyTarget, text: string): Promise<void> {
+    try {
+      const handle = this.options.renderer.start(target);
+      handle.append(text);
+      await handle.complete();
+    } catch (error) {
+      this.options.logger.warn({ err: error, message: errorMessage(error) }, 'could not send a static answer');
+    }
+  }
+
+  private adapterOf(platform: Platform): ChatAdapter {
+    const adapter = this.adapters.get(platform);
+    if (!adapter) throw new Error(`no adapter registered for ${platform}`);
+    return adapter;
+  }
+
+  private commandNamesOf(platform: Platform): Record<'ask' | 'system' | 'reset', string> | undefined {
+    return this.options.commandNames?.[platform];
+  }
+}
+
+function quote(text: string): string {
+  return text.replace(/\n/g, '\n> ');
+}
