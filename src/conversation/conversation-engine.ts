@@ -239,6 +239,11 @@ export class ConversationEngine implements EngineHandlers {
     return false;
   }
 
+  /** Resolves once no answer runs or waits, or after `timeoutMs`; true when idle. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    return this.lanes.whenIdle(timeoutMs);
+  }
+
   /** Replies running now (for health and drills). */
   get streamingCount(): number {
     return this.lanes.runningCount;
