@@ -1,0 +1,443 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { GroqbotError } from '../errors.js';
+import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
+import type { TokenCounter } from '../tokens/token-counter.js';
+import { messageColumns, toConversation, toStoredMessage, type ConversationRow, type MessageRow } from './rows.js';
+import type {
+  AppendResult,
+  ChannelSystemPrompt,
+  Conversation,
+  FinishedReply,
+  InterruptedReply,
+  NewUserMessage,
+  PromptMessage,
+  StoredMessage,
+} from './types.js';
+
+/** Options of the repository. */
+export interface ConversationRepositoryOptions {
+  /** Counts each message's tokens once, when it is stored. */
+  tokenCounter: TokenCounter;
+  /** Clock in milliseconds; Date.now by default. */
+  now?: () => number;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+type KeyParameters = [platform: Platform, workspaceId: string, channelId: string, threadKey: string];
+type PromptRow = [id: number, role: PromptMessage['role'], content: string, tokenCount: number];
+
+/**
+ * The only code that reads and writes the conversation store. Synchronous (better-sqlite3 is);
+ * every multi-statement change runs in one transaction, and statements are prepared once.
+ */
+export class ConversationRepository {
+  private readonly tokenCounter: TokenCounter;
+  private readonly now: () => number;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly db: Database,
+    options: ConversationRepositoryOptions,
+  ) {
+    this.tokenCounter = options.tokenCounter;
+    this.now = options.now ?? Date.now;
+    this.statements = prepareStatements(db);
+  }
+
+  /** The active conversation for `key`, created when there is none. */
+  findOrCreateActiveConversation(key: ConversationKey): Conversation {
+    return this.db.transaction(() => this.findActiveConversation(key) ?? this.createConversation(key)).immediate();
+  }
+
+  /** The active conversation for `key`, if any. */
+  findActiveConversation(key: ConversationKey): Conversation | undefined {
+    const row = this.statements.selectActive.get(...keyParameters(key));
+    return row ? toConversation(row) : undefined;
+  }
+
+  /**
+   * The conversation a platform message belongs to: a message the bot posted (any part of a split
+   * reply) or a stored user message. May be an inactive (reset) conversation.
+   */
+  findConversationByPlatformMessage(platform: Platform, channelId: string, messageId: string): Conversation | undefined {
+    const row =
+      this.statements.selectConversationByPostedPart.get(platform, channelId, messageId) ??
+      this.statements.selectConversationByUserMessage.get(platform, channelId, messageId);
+    return row ? toConversation(row) : undefined;
+  }
+
+  /** One conversation by id. */
+  getConversation(id: number): Conversation | undefined {
+    const row = this.statements.selectConversation.get(id);
+    return row ? toConversation(row) : undefined;
+  }
+
+  /** A quick pre-check before any work: the event id was processed, or the user message is stored. */
+  hasSeen(platform: Platform, eventId: string | undefined, channelId: string, messageId: string): boolean {
+    if (eventId !== undefined && this.statements.selectEvent.get(platform, eventId) !== undefined) return true;
+    return this.statements.selectUserMessageId.get(platform, channelId, messageId) !== undefined;
+  }
+
+  /**
+   * Stores a user message and its event id in one transaction. A message whose event id or
+   * (platform, channel, message id) was already stored is a duplicate: nothing is stored.
+   */
+  appendUserMessage(input: NewUserMessage): AppendResult {
+    if (this.hasSeen(input.platform, input.eventId, input.channelId, input.platformMessageId)) return { status: 'duplicate' };
+    // Counted outside the transaction: tokenizing a long message must not hold the write lock.
+    const tokenCount = this.tokenCounter.countMessage(input.model, 'user', input.content);
+    const append = this.db.transaction((): AppendResult => {
+      const now = this.now();
+      if (input.eventId !== undefined && this.statements.insertEvent.run(input.platform, input.eventId, now).changes === 0) {
+        return { status: 'duplicate' };
+      }
+      const inserted = this.statements.insertUserMessage.run({
+        conversationId: input.conversationId,
+        content: input.content,
+        authorId: input.authorId,
+        platform: input.platform,
+        channelId: input.channelId,
+        platformMessageId: input.platformMessageId,
+        inPrompt: input.inPrompt === false ? 0 : 1,
+        tokenCount,
+        model: input.model,
+        now,
+      });
+      if (inserted.changes === 0) {
+        // Stored meanwhile under its message id: undo the event row too, so a duplicate stores nothing.
+        if (input.eventId !== undefined) this.statements.deleteEvent.run(input.platform, input.eventId);
+        return { status: 'duplicate' };
+      }
+      const id = Number(inserted.lastInsertRowid);
+      this.statements.setTurnToOwnId.run(id);
+      this.statements.touchConversation.run(now, input.conversationId);
+      return { status: 'stored', message: this.requireMessage(id) };
+    });
+    return append.immediate();
+  }
+
+  /** Records a processed platform event (commands, retries); true when it is new. */
+  recordEvent(platform: Platform, eventId: string): boolean {
+    return this.statements.insertEvent.run(platform, eventId, this.now()).changes === 1;
+  }
+
+  /** Sets or clears a conversation's own system prompt (a one-off `ask`). */
+  setConversationSystemPrompt(conversationId: number, prompt: string | null): void {
+    this.statements.setConversationPrompt.run(prompt, this.now(), conversationId);
+  }
+
+  /**
+   * Starts an assistant reply, `streaming` and empty. `replyToMessageId` is the user message it
+   * answers: prompts list the reply right after it, even if later questions were stored first.
+   */
+  startAssistantReply(conversationId: number, model: string, replyToMessageId?: number): StoredMessage {
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const id = Number(this.statements.insertReply.run({ conversationId, model, now }).lastInsertRowid);
+        this.statements.setTurn.run(replyToMessageId ?? null, id);
+        this.statements.touchConversation.run(now, conversationId);
+        return this.requireMessage(id);
+      })
+      .immediate();
+  }
+
+  /** Records a platform message a reply posted (part `index` of a split reply); a part posted again replaces its record. */
+  recordPostedPart(messageId: number, part: { platform: Platform; index: number; ref: PostedMessageRef }): void {
+    this.statements.insertPostedPart.run({
+      platform: part.platform,
+      channelId: part.ref.channelId,
+      platformMessageId: part.ref.messageId,
+      handle: part.ref.handle ?? null,
+      index: part.index,
+      now: this.now(),
+      messageId,
+    });
+  }
+
+  /**
+   * Saves what the platform now shows, after an edit landed: the part's text, and the visible
+   * answer as the reply's content (while it is still streaming: a late edit never rewrites a
+   * finished reply).
+   */
+  saveVisibleText(messageId: number, part: { index: number; text: string }, visibleAnswer: string): void {
+    this.db
+      .transaction(() => {
+        this.statements.setPartText.run(part.text, messageId, part.index);
+        this.statements.setStreamingContent.run(visibleAnswer, this.now(), messageId);
+      })
+      .immediate();
+  }
+
+  /**
+   * Finishes a reply with its final status, text and usage, counting its tokens. It enters later
+   * prompts unless it failed or is empty (or `inPrompt` says otherwise).
+   */
+  finishAssistantReply(messageId: number, finished: FinishedReply): void {
+    const existing = this.statements.selectMessage.get(messageId);
+    if (!existing) throw new GroqbotError(`no stored message ${messageId} to finish`, { code: 'message_not_found' });
+    const model = finished.model ?? existing.model ?? '';
+    const tokenCount = this.tokenCounter.countMessage(model, 'assistant', finished.content);
+    const inPrompt = finished.inPrompt ?? (finished.status !== 'failed' && finished.content !== '');
+    this.db
+      .transaction(() => {
+        const now = this.now();
+        this.statements.finishReply.run({
+          id: messageId,
+          status: finished.status,
+          content: finished.content,
+          inPrompt: inPrompt ? 1 : 0,
+          tokenCount,
+          model: model === '' ? null : model,
+          promptTokens: finished.usage?.promptTokens ?? null,
+          completionTokens: finished.usage?.completionTokens ?? null,
+          requestId: finished.requestId ?? null,
+          now,
+        });
+        this.statements.touchConversation.run(now, existing.conversation_id);
+      })
+      .immediate();
+  }
+
+  /**
+   * The turns that may enter a prompt, oldest first: `complete` and `interrupted` messages marked
+   * in_prompt (failed replies and refused user messages stay out). Replies follow the question they answer.
+   */
+  listPromptMessages(conversationId: number): PromptMessage[] {
+    const rows = this.statements.selectPromptRows.all(conversationId) as unknown as PromptRow[];
+    const messages: PromptMessage[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index]!;
+      messages[index] = { id: row[0], role: row[1], content: row[2], tokenCount: row[3] };
+    }
+    return messages;
+  }
+
+  /** One stored message by id. */
+  getMessage(id: number): StoredMessage | undefined {
+    const row = this.statements.selectMessage.get(id);
+    return row ? toStoredMessage(row) : undefined;
+  }
+
+  /** Every stored message of a conversation in prompt order, whatever its status (inspection, tests). */
+  listMessages(conversationId: number): StoredMessage[] {
+    return this.statements.selectMessages.all(conversationId).map(toStoredMessage);
+  }
+
+  /** A channel's own custom system prompt (not inherited: ask the parent channel next). */
+  getChannelSystemPrompt(platform: Platform, workspaceId: string, channelId: string): ChannelSystemPrompt | undefined {
+    const row = this.statements.selectChannelPrompt.get(platform, workspaceId, channelId);
+    return row ? { prompt: row.system_prompt, setBy: row.set_by, setAt: row.set_at } : undefined;
+  }
+
+  /** Sets (or replaces) a channel's custom system prompt. */
+  setChannelSystemPrompt(platform: Platform, workspaceId: string, channelId: string, prompt: string, setBy: string): void {
+    this.statements.upsertChannelPrompt.run(platform, workspaceId, channelId, prompt, setBy, this.now());
+  }
+
+  /** Clears a channel's custom system prompt; true when there was one. */
+  clearChannelSystemPrompt(platform: Platform, workspaceId: string, channelId: string): boolean {
+    return this.statements.deleteChannelPrompt.run(platform, workspaceId, channelId).changes > 0;
+  }
+
+  /** Starts a new, empty active conversation for `key`; the old one stays readable (inactive) until retention. */
+  resetConversation(key: ConversationKey): Conversation {
+    return this.db
+      .transaction(() => {
+        this.statements.deactivate.run(this.now(), ...keyParameters(key));
+        return this.createConversation(key);
+      })
+      .immediate();
+  }
+
+  /**
+   * At start-up: replies a crash left `streaming` become `interrupted`, keeping the last text the
+   * platform confirmed showing; returned with every part they posted so each can be marked.
+   */
+  recoverInterruptedReplies(): InterruptedReply[] {
+    const stuck = this.statements.selectStreaming.all();
+    if (stuck.length === 0) return [];
+    const replies: InterruptedReply[] = stuck.map((row) => ({
+      messageId: row.id,
+      conversationId: row.conversation_id,
+      platform: row.platform,
+      content: row.content,
+      parts: this.statements.selectParts.all(row.id).map((part) => ({
+        index: part.part_index,
+        ref: part.handle === null ? { channelId: part.channel_id, messageId: part.platform_message_id } : { channelId: part.channel_id, messageId: part.platform_message_id, handle: part.handle },
+        text: part.text,
+      })),
+    }));
+    const counts = stuck.map((row) => this.tokenCounter.countMessage(row.model ?? '', 'assistant', row.content));
+    this.db
+      .transaction(() => {
+        const now = this.now();
+        stuck.forEach((row, index) => {
+          this.statements.markInterrupted.run(row.content === '' ? 0 : 1, counts[index]!, now, row.id);
+        });
+      })
+      .immediate();
+    return replies;
+  }
+
+  /** Deletes conversations (with their messages and parts) idle for more than `retentionDays`; 0 keeps everything. */
+  deleteIdleConversations(retentionDays: number): number {
+    if (!(retentionDays > 0)) return 0;
+    return this.statements.deleteIdle.run(this.now() - retentionDays * dayMs).changes;
+  }
+
+  /** Deletes one conversation with its messages and parts. */
+  forgetConversation(conversationId: number): void {
+    this.statements.deleteConversation.run(conversationId);
+  }
+
+  /** Forgets processed events older than `maxAgeMs` (default a day: platforms retry within minutes). */
+  pruneProcessedEvents(maxAgeMs: number = dayMs): number {
+    return this.statements.deleteOldEvents.run(this.now() - maxAgeMs).changes;
+  }
+
+  /** Closes the database. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private createConversation(key: ConversationKey): Conversation {
+    const now = this.now();
+    const id = Number(this.statements.insertConversation.run(...keyParameters(key), now, now).lastInsertRowid);
+    return toConversation(this.statements.selectConversation.get(id)!);
+  }
+
+  private requireMessage(id: number): StoredMessage {
+    return toStoredMessage(this.statements.selectMessage.get(id)!);
+  }
+}
+
+function keyParameters(key: ConversationKey): KeyParameters {
+  return [key.platform, key.workspaceId, key.channelId, key.threadKey];
+}
+
+interface StreamingRow {
+  id: number;
+  conversation_id: number;
+  content: string;
+  model: string | null;
+  platform: Platform;
+}
+
+interface PartRow {
+  part_index: number;
+  channel_id: string;
+  platform_message_id: string;
+  handle: string | null;
+  text: string;
+}
+
+interface ChannelPromptRow {
+  system_prompt: string;
+  set_by: string;
+  set_at: number;
+}
+
+const conversationColumns = 'c.id, c.platform, c.workspace_id, c.channel_id, c.thread_key, c.system_prompt, c.active, c.created_at, c.updated_at';
+
+function prepareStatements(db: Database) {
+  const statement = <P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> => db.prepare<P, R>(sql);
+  const selectPromptRows = statement<[number]>(
+    `SELECT id, role, content, token_count FROM messages
+     WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted')
+     ORDER BY turn, id`,
+  );
+  selectPromptRows.raw(true);
+  return {
+    selectActive: statement<KeyParameters, ConversationRow>(
+      `SELECT ${conversationColumns} FROM conversations c
+       WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_key = ? AND active = 1`,
+    ),
+    selectConversation: statement<[number], ConversationRow>(`SELECT ${conversationColumns} FROM conversations c WHERE id = ?`),
+    selectConversationByPostedPart: statement<[Platform, string, string], ConversationRow>(
+      `SELECT ${conversationColumns} FROM posted_parts p
+       JOIN messages m ON m.id = p.message_id JOIN conversations c ON c.id = m.conversation_id
+       WHERE p.platform = ? AND p.channel_id = ? AND p.platform_message_id = ?`,
+    ),
+    selectConversationByUserMessage: statement<[Platform, string, string], ConversationRow>(
+      `SELECT ${conversationColumns} FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.platform = ? AND m.channel_id = ? AND m.platform_message_id = ? AND m.role = 'user'`,
+    ),
+    insertConversation: statement<[...KeyParameters, number, number]>(
+      `INSERT INTO conversations (platform, workspace_id, channel_id, thread_key, active, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 1, ?, ?)`,
+    ),
+    deactivate: statement<[number, ...KeyParameters]>(
+      `UPDATE conversations SET active = 0, updated_at = ?
+       WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_key = ? AND active = 1`,
+    ),
+    touchConversation: statement<[number, number]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+    setConversationPrompt: statement<[string | null, number, number]>('UPDATE conversations SET system_prompt = ?, updated_at = ? WHERE id = ?'),
+    selectEvent: statement<[Platform, string]>('SELECT 1 FROM processed_events WHERE platform = ? AND event_id = ?'),
+    insertEvent: statement<[Platform, string, number]>(
+      'INSERT INTO processed_events (platform, event_id, first_seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    deleteEvent: statement<[Platform, string]>('DELETE FROM processed_events WHERE platform = ? AND event_id = ?'),
+    deleteOldEvents: statement<[number]>('DELETE FROM processed_events WHERE first_seen_at < ?'),
+    selectUserMessageId: statement<[Platform, string, string]>(
+      `SELECT id FROM messages WHERE platform = ? AND channel_id = ? AND platform_message_id = ? AND role = 'user'`,
+    ),
+    insertUserMessage: statement<[Record<string, unknown>]>(
+      `INSERT INTO messages (conversation_id, role, content, author_id, platform, channel_id, platform_message_id,
+         status, in_prompt, token_count, model, created_at, updated_at)
+       VALUES (@conversationId, 'user', @content, @authorId, @platform, @channelId, @platformMessageId,
+         'complete', @inPrompt, @tokenCount, @model, @now, @now)
+       ON CONFLICT (platform, channel_id, platform_message_id) WHERE role = 'user' DO NOTHING`,
+    ),
+    setTurnToOwnId: statement<[number]>('UPDATE messages SET turn = id WHERE id = ?'),
+    setTurn: statement<[number | null, number]>('UPDATE messages SET turn = coalesce(?, id) WHERE id = ?'),
+    insertReply: statement<[Record<string, unknown>]>(
+      `INSERT INTO messages (conversation_id, role, content, status, in_prompt, token_count, model, created_at, updated_at)
+       VALUES (@conversationId, 'assistant', '', 'streaming', 0, 0, @model, @now, @now)`,
+    ),
+    insertPostedPart: statement<[Record<string, unknown>]>(
+      `INSERT OR REPLACE INTO posted_parts (platform, channel_id, platform_message_id, message_id, part_index, handle, text, posted_at)
+       SELECT @platform, @channelId, @platformMessageId, id, @index, @handle, '', @now FROM messages WHERE id = @messageId`,
+    ),
+    setPartText: statement<[string, number, number]>('UPDATE posted_parts SET text = ? WHERE message_id = ? AND part_index = ?'),
+    setStreamingContent: statement<[string, number, number]>(
+      `UPDATE messages SET content = ?, updated_at = ? WHERE id = ? AND status = 'streaming'`,
+    ),
+    finishReply: statement<[Record<string, unknown>]>(
+      `UPDATE messages SET status = @status, content = @content, in_prompt = @inPrompt, token_count = @tokenCount,
+         model = @model, prompt_tokens = @promptTokens, completion_tokens = @completionTokens, request_id = @requestId,
+         updated_at = @now
+       WHERE id = @id`,
+    ),
+    selectMessage: statement<[number], MessageRow>(`SELECT ${messageColumns} FROM messages WHERE id = ?`),
+    selectMessages: statement<[number], MessageRow>(
+      `SELECT ${messageColumns} FROM messages WHERE conversation_id = ? ORDER BY turn, id`,
+    ),
+    selectPromptRows,
+    selectStreaming: statement<[], StreamingRow>(
+      `SELECT m.id, m.conversation_id, m.content, m.model, c.platform FROM messages m
+       JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.status = 'streaming' ORDER BY m.id`,
+    ),
+    selectParts: statement<[number], PartRow>(
+      'SELECT part_index, channel_id, platform_message_id, handle, text FROM posted_parts WHERE message_id = ? ORDER BY part_index',
+    ),
+    markInterrupted: statement<[number, number, number, number]>(
+      `UPDATE messages SET status = 'interrupted', in_prompt = ?, token_count = ?, updated_at = ? WHERE id = ? AND status = 'streaming'`,
+    ),
+    selectChannelPrompt: statement<[Platform, string, string], ChannelPromptRow>(
+      'SELECT system_prompt, set_by, set_at FROM channel_settings WHERE platform = ? AND workspace_id = ? AND channel_id = ?',
+    ),
+    upsertChannelPrompt: statement<[Platform, string, string, string, string, number]>(
+      `INSERT INTO channel_settings (platform, workspace_id, channel_id, system_prompt, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET
+         system_prompt = excluded.system_prompt, set_by = excluded.set_by, set_at = excluded.set_at`,
+    ),
+    deleteChannelPrompt: statement<[Platform, string, string]>(
+      'DELETE FROM channel_settings WHERE platform = ? AND workspace_id = ? AND channel_id = ?',
+    ),
+    deleteIdle: statement<[number]>('DELETE FROM conversations WHERE updated_at < ?'),
+    deleteConversation: statement<[number]>('DELETE FROM conversations WHERE id = ?'),
+  };
+}
