@@ -1,5 +1,6 @@
 import type { CommandName, IncomingCommand } from '../../src/conversation/port.js';
 import type { SlackConfig } from '../../src/config.js';
+import { unescapeSlackText } from './slack-mentions.js';
 
 /** The slash-command fields the adapter reads (form-encoded by Slack, as Bolt hands them over). */
 export interface SlackSlashCommand {
@@ -44,7 +45,7 @@ export function mapSlackCommand(
     isDirect,
     author: { id: command.user_id, name: command.user_name || command.user_id },
     name,
-    text: command.text,
+    text: unescapeSlackText(command.text),
     commandId: command.trigger_id,
     receivedAt,
   };

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from '../../src/conversation/port.js';
-import { mentionsUser, removeOwnMention } from './slack-mentions.js';
+import { mentionsUser, removeOwnMention, unescapeSlackText } from './slack-mentions.js';
 
 /** Who the bot is, as `auth.test` reported it. */
 export interface SlackBotIdentity {
@@ -76,7 +76,7 @@ export function mapSlackEvent(
   const mentioned = event.type === 'app_mention' || mentionsUser(rawText, bot.userId);
   const inThread = event.thread_ts !== undefined && event.thread_ts !== event.ts;
   const isDirect = event.type === 'message' && event.channel_type === 'im';
-  const text = removeOwnMention(rawText, bot.userId);
+  const text = unescapeSlackText(removeOwnMention(rawText, bot.userId));
   const base = {
     platform: 'slack' as const,
     channelId: event.channel,

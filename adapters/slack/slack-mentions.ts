@@ -24,6 +24,11 @@ export function escapeSlackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Turns Slack's escaped `&lt;`, `&gt;` and `&amp;` in a user's text back into the characters they typed. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 /** Removes the bot's own `<@U…>` mentions from a user's message and tidies the spaces left behind. */
 export function removeOwnMention(text: string, botUserId: string): string {
   const own = new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g');

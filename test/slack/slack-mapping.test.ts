@@ -71,6 +71,10 @@ describe('Slack event mapping', () => {
     expect(map('message-thread-followup', { bot_id: 'B0OTHERB01' })).toBeUndefined();
   });
 
+  it('gives the engine the characters the user typed, not Slack’s escapes', () => {
+    expect(map('app-mention', { text: '<@U0BOTB0T01> is a &lt; b &amp;&amp; b &gt; c? &amp;lt;' })?.text).toBe('is a < b && b > c? &lt;');
+  });
+
   it('accepts a thread reply also sent to the channel', () => {
     expect(map('message-thread-followup', { subtype: 'thread_broadcast' })).toMatchObject({ addressed: false, threadKey: '1764072000.000100' });
   });
