@@ -1,0 +1,77 @@
+/** Tolerance for floating-point drift, so a bucket that is full "enough" grants. */
+const epsilon = 1e-9;
+
+/** A token bucket: `capacity` calls at once, refilled at `refillPerSecond`; can be paused. */
+export class TokenBucket {
+  private tokens: number;
+  private refilledAt: number;
+  private pausedUntil = 0;
+
+  constructor(
+    private capacity: number,
+    private refillPerSecond: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.refilledAt = now;
+  }
+
+  /** Adopts new limits (a scope may be re-declared with other numbers); keeps the tokens held. */
+  reconfigure(capacity: number, refillPerSecond: number, now: number): void {
+    this.refill(now);
+    this.capacity = capacity;
+    this.refillPerSecond = refillPerSecond;
+    this.tokens = Math.min(this.tokens, capacity);
+  }
+
+  /** Takes one token if one is there and the bucket is not paused. */
+  tryTake(now: number): boolean {
+    if (now < this.pausedUntil) return false;
+    this.refill(now);
+    if (this.tokens + epsilon < 1) return false;
+    this.tokens = Math.max(0, this.tokens - 1);
+    return true;
+  }
+
+  /** Gives back a token taken but not used. */
+  giveBack(now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
+  /** Milliseconds until a token can be taken (0 when one can be taken now). */
+  waitMs(now: number): number {
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    this.refill(now);
+    return this.refillWaitMs(this.tokens);
+  }
+
+  /**
+   * The platform says the budget is spent: nothing until `until`, then one call (the retry the
+   * platform invited) and refilling from there.
+   */
+  pause(until: number): void {
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.tokens = 1;
+    this.refilledAt = until;
+  }
+
+  /** True when the bucket is full and not paused, so forgetting it changes nothing. */
+  isIdle(now: number): boolean {
+    if (now < this.pausedUntil) return false;
+    this.refill(now);
+    return this.tokens + epsilon >= this.capacity;
+  }
+
+  private refill(now: number): void {
+    if (now <= this.refilledAt) return;
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.refillPerSecond);
+    this.refilledAt = now;
+  }
+
+  private refillWaitMs(tokens: number): number {
+    if (tokens + epsilon >= 1) return 0;
+    return ((1 - tokens) / this.refillPerSecond) * 1000;
+  }
+}
