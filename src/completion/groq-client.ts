@@ -1,0 +1,71 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { GroqCompletionStream, type StreamEnvironment } from './completion-stream.js';
+import { sleep } from './sleep.js';
+import type { CompletionClient, CompletionRequest, CompletionStream } from './types.js';
+
+/** Settings of the Groq client (the GROQ_* configuration, plus seams for tests). */
+export interface GroqClientOptions {
+  /** OpenAI-compatible base URL, e.g. `https://api.groq.com/openai/v1`. */
+  baseUrl: string;
+  apiKey: string;
+  /** Connect + response headers, per attempt. */
+  timeoutMs: number;
+  /** Longest silence between stream chunks. */
+  idleTimeoutMs: number;
+  /** Retries before the response body starts. */
+  maxRetries: number;
+  /** A server asking to wait longer than this fails at once, with the wait in `retryAfterMs`. */
+  maxRetryWaitMs: number;
+  logger: Logger;
+  metrics?: Metrics;
+  /** undici dispatcher to send through; by default a keep-alive pool to the base URL, owned by the client. */
+  dispatcher?: Dispatcher;
+  /** Jitter source for backoff (tests pin it). */
+  random?: () => number;
+  /** How to wait between retries (tests record the delays). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Streams chat completions from Groq (or any OpenAI-compatible server) over a keep-alive undici pool. */
+export class GroqClient implements CompletionClient {
+  private readonly environment: StreamEnvironment;
+  private readonly ownedPool: Pool | undefined;
+
+  constructor(options: GroqClientOptions) {
+    const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
+    this.ownedPool =
+      options.dispatcher === undefined
+        ? new Pool(url.origin, { connect: { timeout: options.timeoutMs }, headersTimeout: 0, bodyTimeout: options.idleTimeoutMs })
+        : undefined;
+    this.environment = {
+      target: {
+        dispatcher: options.dispatcher ?? (this.ownedPool as Pool),
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+        },
+        timeoutMs: options.timeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+      },
+      retry: { maxRetries: options.maxRetries, maxRetryWaitMs: options.maxRetryWaitMs, random: options.random ?? Math.random },
+      logger: options.logger,
+      metrics: options.metrics,
+      sleep: options.sleep ?? sleep,
+    };
+  }
+
+  /** Starts a streamed completion; the request is sent when iteration starts. Invalid requests fail there, before any network call. */
+  stream(request: CompletionRequest, options: { signal?: AbortSignal } = {}): CompletionStream {
+    return new GroqCompletionStream(this.environment, request, options.signal);
+  }
+
+  /** Closes the keep-alive pool (a dispatcher passed in is left to its owner). */
+  async close(): Promise<void> {
+    if (this.ownedPool !== undefined && !this.ownedPool.closed) await this.ownedPool.close();
+  }
+}

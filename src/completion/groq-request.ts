@@ -1,0 +1,85 @@
+import type { Dispatcher } from 'undici';
+import type { CompletionError } from './completion-error.js';
+import { transportError } from './transport-error.js';
+
+/** Where and how requests go: fixed for the client's lifetime. */
+export interface RequestTarget {
+  dispatcher: Dispatcher;
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+/** One sent request whose headers arrived; the caller owns the body and must call `release`. */
+export interface OpenResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Dispatcher.ResponseData['body'];
+  /** Detaches from the caller's signal; call once the body is finished with. */
+  release(): void;
+}
+
+/**
+ * Sends one POST and waits for the response headers, within `timeoutMs` (connect included).
+ * The caller's signal stays linked until `release`, so an abort mid-body closes the socket.
+ */
+export async function sendRequest(target: RequestTarget, body: string, signal: AbortSignal | undefined): Promise<OpenResponse> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = (): void => controller.abort();
+  if (signal?.aborted) controller.abort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const release = (): void => signal?.removeEventListener('abort', onAbort);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, target.timeoutMs);
+  try {
+    const response = await target.dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: 'POST',
+      headers: target.headers,
+      body,
+      signal: controller.signal,
+      // Our timer covers connect + headers together; undici's own would only cover headers.
+      headersTimeout: 0,
+      // undici re-arms this on every body chunk and holds it while we apply backpressure:
+      // exactly "longest silence from the server between chunks".
+      bodyTimeout: target.idleTimeoutMs,
+    });
+    return { statusCode: response.statusCode, headers: response.headers, body: response.body, release };
+  } catch (error) {
+    release();
+    throw transportError(error, {
+      aborted: signal?.aborted === true,
+      timedOut,
+      timeoutMs: target.timeoutMs,
+      idleTimeoutMs: target.idleTimeoutMs,
+      partialText: '',
+      requestId: undefined,
+    }) satisfies CompletionError;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const maxErrorBodyBytes = 64 * 1024;
+
+/** Reads a (small) error body as text, giving up past 64 KiB. */
+export async function readErrorBody(body: OpenResponse['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxErrorBodyBytes) {
+      body.destroy();
+      break;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

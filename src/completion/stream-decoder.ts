@@ -1,0 +1,152 @@
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import type { CompletionError } from './completion-error.js';
+import { streamError, type GroqErrorPayload } from './http-error.js';
+import type { CompletionPart, FinishReason, Usage } from './types.js';
+
+/** Groq's usage object (on the last chunk, in `usage` and/or `x_groq.usage`). */
+interface GroqUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+/** The fields of a streamed chunk the client reads; everything else is ignored. */
+interface GroqChunk {
+  choices?: Array<{ delta?: { content?: string | null; reasoning?: string | null }; finish_reason?: string | null }>;
+  usage?: GroqUsage | null;
+  x_groq?: { id?: string; usage?: GroqUsage | null; error?: GroqErrorPayload | string | null } | null;
+  error?: GroqErrorPayload | string | null;
+}
+
+const finishReasons = new Set<string>(['stop', 'length', 'tool_calls', 'content_filter']);
+
+/** Maps Groq's usage onto ours. */
+export function toUsage(usage: GroqUsage): Usage {
+  const promptTokens = usage.prompt_tokens ?? 0;
+  const completionTokens = usage.completion_tokens ?? 0;
+  const result: Usage = { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoningTokens === 'number') result.reasoningTokens = reasoningTokens;
+  const cachedTokens = usage.prompt_tokens_details?.cached_tokens;
+  if (typeof cachedTokens === 'number') result.cachedTokens = cachedTokens;
+  return result;
+}
+
+/**
+ * Turns the bytes of one streamed response into completion parts: UTF-8 decoding that survives
+ * split characters, SSE framing (eventsource-parser), JSON, and Groq's ways of failing mid-stream.
+ * Parts queue up in `parts` for the consumer to drain; `error` and `done` end the stream.
+ */
+export class StreamDecoder {
+  /** Parts decoded and not yet taken; the consumer reads from `head` and clears when drained. */
+  readonly parts: CompletionPart[] = [];
+  /** Index of the next part to take. */
+  head = 0;
+  /** `data: [DONE]` arrived. */
+  done = false;
+  /** A finish chunk arrived. */
+  finished = false;
+  /** The failure the stream reported, if any; nothing after it is decoded. */
+  error: CompletionError | undefined;
+  /** `x_groq.id` of the stream (or the header's, set by the client). */
+  requestId: string | undefined;
+  /** Answer text so far. V8 concatenates into ropes, so appending stays cheap. */
+  text = '';
+
+  private sawDelta = false;
+  private readonly decoder = new TextDecoder('utf-8');
+  private readonly parser: EventSourceParser;
+
+  constructor(private readonly onFirstDelta?: () => void) {
+    this.parser = createParser({ onEvent: (event) => this.handleEvent(event) });
+  }
+
+  /** Feeds one network chunk. */
+  feed(bytes: Uint8Array): void {
+    if (this.error !== undefined || this.done) return;
+    this.parser.feed(this.decoder.decode(bytes, { stream: true }));
+  }
+
+  /** Flushes what the body left unterminated (a last event without its blank line). */
+  end(): void {
+    if (this.error !== undefined || this.done) return;
+    const rest = this.decoder.decode();
+    if (rest !== '') this.parser.feed(rest);
+    this.parser.reset({ consume: true });
+  }
+
+  /** True while parts are waiting. */
+  get hasParts(): boolean {
+    return this.head < this.parts.length;
+  }
+
+  /** Takes the next waiting part (call only when `hasParts`). */
+  take(): CompletionPart {
+    const part = this.parts[this.head++] as CompletionPart;
+    if (this.head === this.parts.length) {
+      // Reuse the array: one allocation for the whole stream instead of one per network chunk.
+      this.parts.length = 0;
+      this.head = 0;
+    }
+    return part;
+  }
+
+  private handleEvent(event: EventSourceMessage): void {
+    if (this.error !== undefined || this.done) return;
+    const data = event.data;
+    if (data === '[DONE]') {
+      this.done = true;
+      return;
+    }
+    let chunk: GroqChunk;
+    try {
+      chunk = JSON.parse(data) as GroqChunk;
+    } catch (cause) {
+      this.error = streamError({ message: `unreadable chunk: ${data.slice(0, 200)}` }, this.text, this.requestId);
+      (this.error as { cause?: unknown }).cause = cause;
+      return;
+    }
+    if (event.event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
+      this.error = streamError(chunk.error ?? { message: data.slice(0, 500) }, this.text, this.requestId);
+      return;
+    }
+    const xGroq = chunk.x_groq;
+    if (xGroq) {
+      if (this.requestId === undefined && typeof xGroq.id === 'string') this.requestId = xGroq.id;
+      if (xGroq.error !== undefined && xGroq.error !== null) {
+        this.error = streamError(xGroq.error, this.text, this.requestId);
+        return;
+      }
+    }
+    const choice = chunk.choices?.[0];
+    if (choice === undefined) return;
+    const delta = choice.delta;
+    if (delta !== undefined) {
+      const reasoning = delta.reasoning;
+      if (typeof reasoning === 'string' && reasoning !== '') {
+        if (!this.sawDelta) this.firstDelta();
+        this.parts.push({ type: 'reasoning-delta', text: reasoning });
+      }
+      const content = delta.content;
+      if (typeof content === 'string' && content !== '') {
+        if (!this.sawDelta) this.firstDelta();
+        this.text += content;
+        this.parts.push({ type: 'text-delta', text: content });
+      }
+    }
+    const reason = choice.finish_reason;
+    if (typeof reason === 'string' && !this.finished) {
+      this.finished = true;
+      const usage = chunk.usage ?? xGroq?.usage;
+      const finishReason = (finishReasons.has(reason) ? reason : 'stop') as FinishReason;
+      this.parts.push(usage ? { type: 'finish', reason: finishReason, usage: toUsage(usage) } : { type: 'finish', reason: finishReason });
+    }
+  }
+
+  private firstDelta(): void {
+    this.sawDelta = true;
+    this.onFirstDelta?.();
+  }
+}
