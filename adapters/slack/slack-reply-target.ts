@@ -26,8 +26,17 @@ export class SlackReplyTarget implements ReplyTarget {
   readonly minEditIntervalMs: number;
   private readonly editScope: RateScope;
   private readonly postScope: RateScope;
+  /**
+   * "is thinking…" under the bot's name, present only where Slack may allow it (a thread, and no
+   * refusal remembered there): without it the renderer posts its placeholder message instead.
+   */
+  readonly indicate?: (state: IndicatorState) => Promise<void>;
 
   constructor(private readonly options: SlackReplyTargetOptions) {
+    const { indicator, channelId, threadTs } = options;
+    if (indicator.available(channelId, threadTs)) {
+      this.indicate = (state) => indicator.show(channelId, threadTs, state);
+    }
     this.maxLength = options.maxLength;
     this.minEditIntervalMs = options.minEditIntervalMs;
     // chat.update is Tier 3 per workspace and method; chat.postMessage about one per second per channel.
@@ -58,10 +67,6 @@ export class SlackReplyTarget implements ReplyTarget {
     await updateSlackMessage(this.options.client, ref, text);
   }
 
-  /** "is thinking…" under the bot's name where Slack allows it; throws (placeholder instead) where not. */
-  async indicate(state: IndicatorState): Promise<void> {
-    await this.options.indicator.show(this.options.channelId, this.options.threadTs, state);
-  }
 
   /** The shared budget of a call: edits per workspace, posts per channel. */
   scopeOf(call: 'post' | 'edit'): RateScope {
