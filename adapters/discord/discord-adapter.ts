@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Events, MessageFlags, PermissionFlagsBits, type Client, type Interaction, type Message } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type {
@@ -33,6 +34,10 @@ export interface DiscordAdapterOptions {
   /** Age after which an /ask answer stops using its interaction token (default 14 minutes; tests shorten it). */
   interactionTokenWindowMs?: number;
 }
+
+/** Attempts and longest wait per attempt when a recovery edit is rate limited. */
+const maxRecoveryAttempts = 4;
+const maxRecoveryWaitMs = 10_000;
 
 /** Longest wait for the gateway to be ready at start-up. */
 const readyTimeoutMs = 60_000;
@@ -155,10 +160,16 @@ class DiscordAdapter implements ChatAdapter {
       }
       return;
     }
-    try {
-      await this.rest.editMessage(ref.channelId, ref.messageId, fitToMessage(text));
-    } catch (error) {
-      throw toPlatformError(error, 'edit stored message');
+    // Recovery runs outside the renderer, so it waits out rate limits itself (a few times, briefly).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.rest.editMessage(ref.channelId, ref.messageId, fitToMessage(text));
+        return;
+      } catch (error) {
+        const failure = toPlatformError(error, 'edit stored message');
+        if (failure.code !== 'platform_rate_limited' || attempt >= maxRecoveryAttempts) throw failure;
+        await delay(Math.min(failure.retryAfterMs ?? 1_000, maxRecoveryWaitMs));
+      }
     }
   }
 

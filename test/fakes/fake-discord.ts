@@ -165,6 +165,9 @@ export class FakeDiscord {
     return fake;
   }
 
+  /** The bot's user id (also its application id). */
+  readonly botUserId: string = fakeUsers.bot.id;
+
   /** The value for DISCORD_API_URL (discord.js appends `/v10`). */
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api`;
