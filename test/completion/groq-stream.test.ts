@@ -1,0 +1,179 @@
+import diagnostics from 'node:diagnostics_channel';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompletionError } from '../../src/completion/completion-error.js';
+import type { GroqClient } from '../../src/completion/groq-client.js';
+import { createMetrics } from '../../src/metrics.js';
+import { startFakeGroq, tokenize, type FakeGroq } from '../fakes/fake-groq.js';
+import { clientFor, collect, simpleRequest, textOf } from './helpers.js';
+
+let fake: FakeGroq;
+let client: GroqClient;
+
+beforeAll(async () => {
+  fake = await startFakeGroq();
+  client = clientFor(fake).client;
+});
+
+afterAll(async () => {
+  await client.close();
+  await fake.close();
+});
+
+describe('GroqClient streams the recorded fixtures', () => {
+  it('text: text deltas in order, then finish with usage; request id and rate limits known', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'text' });
+    const stream = client.stream(simpleRequest());
+    const { parts, error } = await collect(stream);
+    expect(error).toBeUndefined();
+    const deltas = parts.filter((part) => part.type === 'text-delta').map((part) => (part as { text: string }).text);
+    expect(deltas).toEqual(['SQLite', ' keeps', ' the', ' whole', ' database', ' in', ' one', ' file', ',', ' so', ' backups', ' are', ' a', ' copy', '.']);
+    expect(parts.at(-1)).toEqual({
+      type: 'finish',
+      reason: 'stop',
+      usage: { promptTokens: 92, completionTokens: 14, totalTokens: 106 },
+    });
+    expect(parts.filter((part) => part.type === 'finish')).toHaveLength(1);
+    expect(stream.text).toBe('SQLite keeps the whole database in one file, so backups are a copy.');
+    expect(stream.requestId).toBe('req_01jq0z7k3mfe8v2b4n6c9x1a5d');
+    expect(stream.rateLimit?.limitTokens).toBe(8000);
+    expect(stream.rateLimit?.resetTokensMs).toBe(7660);
+  });
+
+  it('reasoning: reasoning deltas kept apart from the answer, reasoning tokens in usage', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'reasoning' });
+    const stream = client.stream(simpleRequest());
+    const { parts, error } = await collect(stream);
+    expect(error).toBeUndefined();
+    expect(parts.map((part) => part.type)).toEqual([...Array(7).fill('reasoning-delta'), ...Array(6).fill('text-delta'), 'finish']);
+    expect(textOf(parts, 'reasoning-delta')).toBe('The user asks for 2+2. Simple.');
+    expect(textOf(parts, 'text-delta')).toBe('2 + 2 = 4.');
+    expect(stream.text).toBe('2 + 2 = 4.');
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'stop', usage: { promptTokens: 70, completionTokens: 19, reasoningTokens: 8 } });
+  });
+
+  it('json-object: the JSON text arrives whole and parses', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'json-object' });
+    const { parts, error } = await collect(client.stream(simpleRequest({ responseFormat: { type: 'json_object' } })));
+    expect(error).toBeUndefined();
+    expect(JSON.parse(textOf(parts, 'text-delta'))).toEqual({ city: 'Paris', country: 'France' });
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
+  });
+
+  it('length: finish reason length', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'length' });
+    const { parts } = await collect(client.stream(simpleRequest()));
+    expect(textOf(parts, 'text-delta')).toBe('Once upon a time');
+    expect(parts.at(-1)).toEqual({ type: 'finish', reason: 'length', usage: { promptTokens: 40, completionTokens: 4, totalTokens: 44 } });
+  });
+
+  it('usage only in x_groq: usage still reported', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'usage-only-in-x-groq' });
+    const stream = client.stream(simpleRequest({ model: 'openai/gpt-oss-20b' }));
+    const { parts } = await collect(stream);
+    expect(textOf(parts, 'text-delta')).toBe('Hello from the older format');
+    expect(parts.at(-1)).toEqual({ type: 'finish', reason: 'stop', usage: { promptTokens: 31, completionTokens: 5, totalTokens: 36 } });
+    expect(stream.requestId).toBe('req_01jq1a0000000000000000000a');
+  });
+
+  it('x_groq.error: raises stream_error with the partial text', async () => {
+    fake.enqueue({ kind: 'fixture', name: 'x-groq-error' });
+    const stream = client.stream(simpleRequest());
+    const { parts, error } = await collect(stream);
+    expect(textOf(parts, 'text-delta')).toBe('Partial answer');
+    expect(error).toBeInstanceOf(CompletionError);
+    expect(error?.code).toBe('stream_error');
+    expect(error?.message).toContain('upstream capacity');
+    expect(error?.partialText).toBe('Partial answer');
+    expect(error?.requestId).toBe('req_01jq1b0000000000000000000b');
+    expect(stream.text).toBe('Partial answer');
+    expect(parts.some((part) => part.type === 'finish')).toBe(false);
+  });
+
+  it('event: error mid-stream (fixture): raises with status and partial text, never retried', async () => {
+    const before = fake.requests.length;
+    fake.enqueue({ kind: 'fixture', name: 'error-mid-stream' });
+    const { parts, error } = await collect(client.stream(simpleRequest()));
+    expect(textOf(parts, 'text-delta')).toBe('Let me check');
+    expect(error?.code).toBe('stream_error');
+    expect(error?.status).toBe(503);
+    expect(error?.type).toBe('internal_server_error');
+    expect(error?.partialText).toBe('Let me check');
+    expect(fake.requests.length - before).toBe(1);
+  });
+
+  it('event: error mid-stream (behaviour) with a Groq code maps that code', async () => {
+    fake.enqueue({
+      kind: 'error-event',
+      text: 'one two three four',
+      afterChunks: 2,
+      error: { message: 'Failed to generate JSON', type: 'invalid_request_error', code: 'json_validate_failed' },
+    });
+    const { error } = await collect(client.stream(simpleRequest()));
+    expect(error?.code).toBe('json_invalid');
+    expect(error?.groqCode).toBe('json_validate_failed');
+    expect(error?.partialText).toBe('one two');
+  });
+});
+
+describe('GroqClient against the fake text behaviour', () => {
+  it('streams tokenized text, reasoning first, and usage from the fake', async () => {
+    const text = 'Streaming works, one piece at a time.';
+    fake.enqueue({ kind: 'text', text, reasoning: 'Think first.', usage: { prompt_tokens: 12 } });
+    const stream = client.stream(simpleRequest());
+    const { parts } = await collect(stream);
+    const reasoningCount = tokenize('Think first.').length;
+    const textCount = tokenize(text).length;
+    expect(parts.slice(0, reasoningCount).every((part) => part.type === 'reasoning-delta')).toBe(true);
+    expect(textOf(parts, 'text-delta')).toBe(text);
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: reasoningCount + textCount, reasoningTokens: reasoningCount } });
+    expect(stream.requestId).toMatch(/^req_/);
+  });
+
+  it('keeps multi-byte characters whole when chunks split them', async () => {
+    const text = 'Grüße 👋🏽 — 東京 ✓';
+    fake.enqueue({ kind: 'text', text, chunks: [...text] });
+    const { parts } = await collect(client.stream(simpleRequest()));
+    expect(textOf(parts, 'text-delta')).toBe(text);
+  });
+
+  it('records outcome, errors and time to first token in the metrics', async () => {
+    const metrics = createMetrics();
+    const { client: measured } = clientFor(fake, { metrics, maxRetries: 0 });
+    fake.enqueue({ kind: 'text', text: 'hello world' }, { kind: 'fixture', name: 'server-503' });
+    await collect(measured.stream(simpleRequest()));
+    await collect(measured.stream(simpleRequest()));
+    await measured.close();
+    const requests = await metrics.groqRequests.get();
+    expect(requests.values.map((value) => [value.labels.outcome, value.value]).sort()).toEqual([
+      ['ok', 1],
+      ['server_error', 1],
+    ]);
+    const errors = await metrics.groqErrors.get();
+    expect(errors.values.map((value) => [value.labels.code, value.value])).toEqual([['server_error', 1]]);
+    const firstToken = await metrics.groqTimeToFirstToken.get();
+    expect(firstToken.values.find((value) => value.metricName?.endsWith('_count'))?.value).toBe(1);
+  });
+
+  it('reuses one keep-alive connection across sequential streams', async () => {
+    const { client: fresh } = clientFor(fake);
+    let connections = 0;
+    const onConnected = (): void => {
+      connections += 1;
+    };
+    diagnostics.subscribe('undici:client:connected', onConnected);
+    try {
+      for (let index = 0; index < 5; index += 1) {
+        fake.enqueue({ kind: 'text', text: `answer number ${index}` });
+        const { parts, error } = await collect(fresh.stream(simpleRequest()));
+        expect(error).toBeUndefined();
+        expect(textOf(parts, 'text-delta')).toBe(`answer number ${index}`);
+      }
+    } finally {
+      diagnostics.unsubscribe('undici:client:connected', onConnected);
+      await fresh.close();
+    }
+    // undici's pool learns a connection is free a tick after the body ends, so a request sent at once
+    // may open a second one; what matters is that connections are reused rather than one per stream.
+    expect(connections).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,47 @@
+import { CompletionError } from '../../src/completion/completion-error.js';
+import { GroqClient, type GroqClientOptions } from '../../src/completion/groq-client.js';
+import type { CompletionPart, CompletionRequest, CompletionStream } from '../../src/completion/types.js';
+import { createSilentLogger } from '../../src/logger.js';
+import { fakeGroqDefaults, type FakeGroq } from '../fakes/fake-groq.js';
+
+/** A client pointed at the fake, with retries that record their delays instead of waiting. */
+export function clientFor(fake: FakeGroq, overrides: Partial<GroqClientOptions> = {}): { client: GroqClient; delays: number[] } {
+  const delays: number[] = [];
+  const client = new GroqClient({
+    baseUrl: fake.baseUrl,
+    apiKey: fakeGroqDefaults.apiKey,
+    timeoutMs: 5000,
+    idleTimeoutMs: 5000,
+    maxRetries: 2,
+    maxRetryWaitMs: 20_000,
+    logger: createSilentLogger(),
+    random: () => 0,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    ...overrides,
+  });
+  return { client, delays };
+}
+
+/** A minimal valid request. */
+export function simpleRequest(overrides: Partial<CompletionRequest> = {}): CompletionRequest {
+  return { model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: 'Hello there' }], ...overrides };
+}
+
+/** Everything a stream produced: its parts, and the error it ended with, if any. */
+export async function collect(stream: CompletionStream): Promise<{ parts: CompletionPart[]; error: CompletionError | undefined }> {
+  const parts: CompletionPart[] = [];
+  try {
+    for await (const part of stream) parts.push(part);
+    return { parts, error: undefined };
+  } catch (error) {
+    if (!(error instanceof CompletionError)) throw error;
+    return { parts, error };
+  }
+}
+
+/** Joins the text of the parts of one type. */
+export function textOf(parts: CompletionPart[], type: 'text-delta' | 'reasoning-delta'): string {
+  return parts.map((part) => (part.type === type ? part.text : '')).join('');
+}
