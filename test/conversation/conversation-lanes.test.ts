@@ -54,7 +54,9 @@ describe('ConversationLanes', () => {
 
   it('whenIdle reports false when work outlasts the timeout', async () => {
     const lanes = new ConversationLanes();
-    lanes.enqueue(1, () => tick(200));
+    lanes.enqueue(1, async () => {
+      await tick(200);
+    });
     expect(await lanes.whenIdle(20)).toBe(false);
     expect(await lanes.whenIdle(1_000)).toBe(true);
   });
