@@ -34,6 +34,11 @@ export interface SlackAdapterOptions {
   metrics: Metrics;
   /** Web API timeout and retries (tests shorten them). */
   callLimits?: SlackCallLimits;
+  /**
+   * Socket Mode ping timeout, which also paces reconnect attempts (attempt n waits n times this);
+   * the library's default is 5,000 ms.
+   */
+  socketPingTimeoutMs?: number;
 }
 
 /** Creates the Slack adapter; in HTTP mode it mounts `POST /slack/events` on the router at once (503 until started). */
@@ -94,6 +99,7 @@ class SlackAdapter implements ChatAdapter {
       this.socketReceiver = new SocketModeReceiver({
         appToken: config.appToken,
         logger: slackLogger,
+        clientPingTimeout: this.options.socketPingTimeoutMs ?? 5_000,
         // Its own client for apps.connections.open; Socket Mode keeps its own reconnect policy on top.
         installerOptions: { clientOptions: { ...clientOptions, retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 } } },
       });
@@ -121,6 +127,8 @@ class SlackAdapter implements ChatAdapter {
     if (this.socketReceiver) {
       const socket = this.socketReceiver.client;
       socket.on('connected', () => this.setState('ready'));
+      // 'close' comes at once when the connection drops; 'reconnecting' only after the back-off.
+      socket.on('close', () => this.setState('down'));
       socket.on('reconnecting', () => this.setState('down'));
       socket.on('disconnected', () => this.setState('down'));
       await app.start();

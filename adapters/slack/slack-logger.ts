@@ -16,8 +16,19 @@ function levelOf(logger: Logger): LogLevel {
   }
 }
 
+function describe(part: unknown): string {
+  if (part instanceof Error) return part.message;
+  if (typeof part === 'string') return part;
+  try {
+    return JSON.stringify(part) ?? String(part);
+  } catch {
+    // Circular structures (sockets, requests) are not worth a log line's failure.
+    return String(part);
+  }
+}
+
 function line(parts: unknown[]): string {
-  return parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  return parts.map(describe).join(' ');
 }
 
 /** Routes Bolt's and the Web API client's logging into the service's pino logger (which redacts secrets). */

@@ -109,6 +109,8 @@ export interface FakeSlack {
   pushEvent(body: Record<string, unknown>, options?: { retryAttempt?: number }): string;
   /** Sends a slash command over the Socket Mode connection; returns the envelope id. */
   pushCommand(payload: Record<string, string>): string;
+  /** Drops the Socket Mode connection from the server side (the client should reconnect). */
+  dropSocket(): void;
   /** Whether a Socket Mode client is connected. */
   readonly socketConnected: boolean;
   /** Polls until `predicate` holds (or throws after `timeoutMs`). */
@@ -401,6 +403,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         retry_reason: pushOptions.retryAttempt ? 'timeout' : '',
       });
       return envelopeId;
+    },
+    dropSocket: () => {
+      socket?.terminate();
+      socket = undefined;
     },
     pushCommand: (payload) => {
       const envelopeId = randomUUID();

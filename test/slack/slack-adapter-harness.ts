@@ -56,6 +56,7 @@ export async function startAdapterHarness(
     logger,
     metrics: createMetrics(),
     callLimits: { timeoutMs: 2_000, retries: 1 },
+    socketPingTimeoutMs: 300,
   });
   const http = await startHttpServer({ router, port: 0, host: '127.0.0.1', logger });
   const handlers = new RecordingHandlers();

@@ -40,6 +40,17 @@ describe('Slack adapter in Socket Mode', () => {
     expect(harness.handlers.commands.at(-1)?.command).toMatchObject({ name: 'system', text: 'clear' });
   });
 
+  it('reports down when the connection drops, then reconnects and is ready again', async () => {
+    const opened = harness.slack.callsTo('apps.connections.open').length;
+    harness.slack.dropSocket();
+    await harness.slack.waitFor(() => harness.adapter.health() === 'down', 5_000, 'health down');
+    await harness.slack.waitFor(() => harness.adapter.health() === 'ready', 10_000, 'health ready again');
+    expect(harness.slack.callsTo('apps.connections.open').length).toBe(opened + 1);
+    const mention = mentionEvent('after the reconnect');
+    harness.slack.pushEvent(mention);
+    await harness.slack.waitFor(() => harness.handlers.messages.some((message) => message.eventId === mention.event_id), 5_000, 'the message');
+  });
+
   it('is down after stop and leaves the connection closed', async () => {
     await harness.adapter.stop();
     expect(harness.adapter.health()).toBe('down');
