@@ -1,0 +1,386 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
+import { readGroqFixture } from '../fakes/fake-groq.js';
+import { createEngineHarness, defaultPrompt, messagesOf, type EngineHarness } from './engine-harness.js';
+
+let harness: EngineHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const errorFixture = (name: string) => ({
+  kind: 'http-error' as const,
+  status: (JSON.parse(readGroqFixture(`${name}.headers.json`)) as { status: number }).status,
+  body: JSON.parse(readGroqFixture(`${name}.json`)) as unknown,
+  headers: (JSON.parse(readGroqFixture(`${name}.headers.json`)) as { headers: Record<string, string> }).headers,
+});
+
+describe('answering a message', () => {
+  it('streams an exact answer, stores it complete with usage, and drops duplicates', async () => {
+    harness = await createEngineHarness();
+    const answer = 'SQLite keeps the whole database in **one file**, which makes backups simple.';
+    harness.groq.enqueue({ kind: 'text', text: answer, tokensPerSecond: 200, usage: { prompt_tokens: 42, completion_tokens: 17 } });
+    const message = harness.message({ text: 'Why SQLite?', eventId: 'Ev1' });
+    await harness.engine.onMessage(message);
+    await harness.engine.onMessage({ ...message });
+    await harness.engine.onMessage({ ...message, messageId: 'other-id' });
+    await harness.idle();
+
+    expect(harness.groq.requests).toHaveLength(1);
+    const [target] = harness.adapter.targets;
+    expect(harness.adapter.targets).toHaveLength(1);
+    expect(target?.texts()).toEqual([answer]);
+    expect(target?.calls.filter((call) => call.kind === 'edit').length).toBeGreaterThan(0);
+    const conversation = harness.repository.findActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: message.messageId });
+    const stored = harness.repository.listMessages(conversation?.id ?? -1);
+    expect(stored.map((row) => [row.role, row.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(stored[1]).toMatchObject({ content: answer, promptTokens: 42, completionTokens: 17, model: 'openai/gpt-oss-120b' });
+    expect(stored[1]?.requestId).toMatch(/^req_/);
+    expect(messagesOf(harness.groq.requests[0])).toEqual([
+      { role: 'system', content: defaultPrompt },
+      { role: 'user', content: 'Why SQLite?' },
+    ]);
+  });
+
+  it('answers messages sent while it answers, in order, each seeing the previous answers', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue(
+      { kind: 'text', text: 'Answer one.', tokensPerSecond: 40 },
+      { kind: 'text', text: 'Answer two.' },
+      { kind: 'text', text: 'Answer three.' },
+      { kind: 'text', text: 'Answer four.' },
+    );
+    const first = harness.message({ text: 'one' });
+    await harness.engine.onMessage(first);
+    await harness.groq.waitForRequests(1);
+    for (const text of ['two', 'three', 'four']) {
+      await harness.engine.onMessage(harness.message({ text, threadKey: first.threadKey, addressed: false }));
+    }
+    await harness.idle();
+    expect(harness.groq.requests).toHaveLength(4);
+    expect(messagesOf(harness.groq.requests[3]).slice(1)).toEqual([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'Answer one.' },
+      { role: 'user', content: 'two' },
+      { role: 'assistant', content: 'Answer two.' },
+      { role: 'user', content: 'three' },
+      { role: 'assistant', content: 'Answer three.' },
+      { role: 'user', content: 'four' },
+    ]);
+    expect(messagesOf(harness.groq.requests[1]).at(-1)).toEqual({ role: 'user', content: 'two' });
+    expect(messagesOf(harness.groq.requests[1]).some((message) => message.content === 'three')).toBe(false);
+  });
+
+  it('runs two conversations at the same time', async () => {
+    harness = await createEngineHarness();
+    harness.groq.setFallback(() => ({ kind: 'text', text: 'slow answer with several words in it', tokensPerSecond: 20 }));
+    await harness.engine.onMessage(harness.message({ text: 'first' }));
+    await harness.engine.onMessage(harness.message({ text: 'second' }));
+    // Both requests arrive while the first is still streaming (it takes ~0.4 s).
+    const requests = await harness.groq.waitForRequests(2, 300);
+    expect(requests).toHaveLength(2);
+    await harness.idle();
+  });
+
+  it('in cancel mode aborts the reply in flight, closes the Groq request and answers the newest', async () => {
+    harness = await createEngineHarness({ settings: { onNewMessage: 'cancel' } });
+    harness.groq.enqueue({ kind: 'text', text: 'a long answer that streams slowly for a while', tokensPerSecond: 10 }, { kind: 'text', text: 'Newest answer.' });
+    const first = harness.message({ text: 'first' });
+    await harness.engine.onMessage(first);
+    const [inFlight] = await harness.groq.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await harness.engine.onMessage(harness.message({ text: 'actually, this', threadKey: first.threadKey }));
+    await inFlight?.closed;
+    expect(inFlight?.abortedAt).toBeDefined();
+    await harness.idle();
+    const [firstTarget, secondTarget] = harness.adapter.targets;
+    expect(firstTarget?.texts().join('')).toMatch(/⚠️ interrupted: a newer message arrived$/);
+    expect(secondTarget?.texts()).toEqual(['Newest answer.']);
+    const conversation = harness.repository.findActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: first.threadKey });
+    const statuses = harness.repository.listMessages(conversation?.id ?? -1).filter((row) => row.role === 'assistant').map((row) => row.status);
+    expect(statuses).toEqual(['interrupted', 'complete']);
+  });
+
+  it('ignores an unaddressed message where the bot has no conversation', async () => {
+    harness = await createEngineHarness();
+    await harness.engine.onMessage(harness.message({ addressed: false, text: 'just chatting' }));
+    await harness.idle();
+    expect(harness.groq.requests).toHaveLength(0);
+    expect(harness.adapter.targets).toHaveLength(0);
+  });
+
+  it('continues a reply chain found through the bot message index', async () => {
+    harness = await createEngineHarness();
+    const first = harness.message({ text: 'Name a colour.' });
+    harness.groq.enqueue({ kind: 'text', text: 'Blue.' }, { kind: 'text', text: 'Sky blue.' });
+    await harness.engine.onMessage(first);
+    await harness.idle();
+    const botMessageId = harness.adapter.targets[0]?.calls.find((call) => call.kind === 'post')?.messageId;
+    // A reply to the bot's message without a mention: a new message id, its own thread key.
+    await harness.engine.onMessage(harness.message({ text: 'Lighter?', addressed: false, replyToMessageId: botMessageId }));
+    await harness.idle();
+    expect(messagesOf(harness.groq.requests[1]).slice(1)).toEqual([
+      { role: 'user', content: 'Name a colour.' },
+      { role: 'assistant', content: 'Blue.' },
+      { role: 'user', content: 'Lighter?' },
+    ]);
+  });
+});
+
+describe('system prompts and commands', () => {
+  it('uses the conversation, channel, parent channel and default prompt in that order', async () => {
+    harness = await createEngineHarness();
+    const { repository, engine } = harness;
+    await engine.onMessage(harness.message({ channelId: 'T1', parentChannelId: 'C1', threadKey: 'T1' }));
+    await harness.idle();
+    repository.setChannelSystemPrompt('discord', 'G1', 'C1', 'PARENT PROMPT', 'U9');
+    await engine.onMessage(harness.message({ channelId: 'T1', parentChannelId: 'C1', threadKey: 'T1', addressed: false }));
+    await harness.idle();
+    repository.setChannelSystemPrompt('discord', 'G1', 'T1', 'THREAD PROMPT', 'U9');
+    await engine.onMessage(harness.message({ channelId: 'T1', parentChannelId: 'C1', threadKey: 'T1', addressed: false }));
+    await harness.idle();
+    const ask = harness.command({ name: 'ask', text: 'What now?', channelId: 'T1', parentChannelId: 'C1', systemPrompt: 'ONE-OFF PROMPT' });
+    const responder = harness.adapter.responder(ask);
+    await engine.onCommand(ask, responder);
+    await harness.idle();
+    const systems = harness.groq.requests.map((request) => messagesOf(request)[0]?.content);
+    expect(systems).toEqual([defaultPrompt, 'PARENT PROMPT', 'THREAD PROMPT', 'ONE-OFF PROMPT']);
+  });
+
+  it('sets, shows and clears the channel prompt, caps its length and refuses without permission', async () => {
+    harness = await createEngineHarness();
+    const { engine, adapter } = harness;
+    const run = async (text: string) => {
+      const command = harness!.command({ name: 'system', text });
+      await engine.onCommand(command, adapter.responder(command));
+      return adapter.responses.at(-1)?.text ?? '';
+    };
+    expect(await run('show')).toContain(defaultPrompt);
+    expect(await run('set Answer like a pirate.')).toContain('Answer like a pirate.');
+    expect(await run('')).toContain('Answer like a pirate.');
+    await engine.onMessage(harness.message({ text: 'hi' }));
+    await harness.idle();
+    expect(messagesOf(harness.groq.requests[0])[0]?.content).toBe('Answer like a pirate.');
+    expect(await run(`set ${'x'.repeat(4_001)}`)).toMatch(/too long.*4,000/);
+    adapter.allowSystemPrompt = false;
+    expect(await run('clear')).toBe("Sorry, only members with Manage Channels can change this channel's system prompt.");
+    expect(harness.repository.getChannelSystemPrompt('discord', 'G1', 'C1')?.prompt).toBe('Answer like a pirate.');
+    adapter.allowSystemPrompt = true;
+    expect(await run('clear')).toMatch(/^Cleared/);
+    expect(harness.repository.getChannelSystemPrompt('discord', 'G1', 'C1')).toBeUndefined();
+  });
+
+  it('ask starts a conversation that keeps its one-off prompt when continued', async () => {
+    harness = await createEngineHarness();
+    const ask = harness.command({ name: 'ask', text: 'Capital of France?', systemPrompt: 'Answer in one word.' });
+    const responder = harness.adapter.responder(ask);
+    harness.groq.enqueue({ kind: 'text', text: 'Paris.' }, { kind: 'text', text: 'Berlin.' });
+    await harness.engine.onCommand(ask, responder);
+    await harness.idle();
+    expect(responder.opened[0]?.texts()).toEqual(['Paris.']);
+    const answerId = responder.opened[0]?.calls.find((call) => call.kind === 'post')?.messageId;
+    await harness.engine.onMessage(harness.message({ text: 'And Germany?', addressed: false, replyToMessageId: answerId }));
+    await harness.idle();
+    expect(messagesOf(harness.groq.requests[1])).toEqual([
+      { role: 'system', content: 'Answer in one word.' },
+      { role: 'user', content: 'Capital of France?' },
+      { role: 'assistant', content: 'Paris.' },
+      { role: 'user', content: 'And Germany?' },
+    ]);
+  });
+
+  it('reset in a DM starts a fresh conversation, and explains itself elsewhere', async () => {
+    harness = await createEngineHarness();
+    const dm = { channelId: 'D1', threadKey: 'D1', isDirect: true, workspaceId: '' };
+    await harness.engine.onMessage(harness.message({ ...dm, text: 'remember 42' }));
+    await harness.idle();
+    const reset = harness.command({ name: 'reset', text: '', channelId: 'D1', isDirect: true, workspaceId: '' });
+    await harness.engine.onCommand(reset, harness.adapter.responder(reset));
+    expect(harness.adapter.responses.at(-1)?.text).toMatch(/fresh conversation/);
+    await harness.engine.onMessage(harness.message({ ...dm, text: 'what did I say?' }));
+    await harness.idle();
+    expect(messagesOf(harness.groq.requests[1]).slice(1)).toEqual([{ role: 'user', content: 'what did I say?' }]);
+    const elsewhere = harness.command({ name: 'reset', text: '' });
+    await harness.engine.onCommand(elsewhere, harness.adapter.responder(elsewhere));
+    expect(harness.adapter.responses.at(-1)?.text).toMatch(/Each thread or reply chain is its own conversation/);
+  });
+
+  it('help and an empty mention explain the bot without calling Groq', async () => {
+    harness = await createEngineHarness();
+    const help = harness.command({ name: 'help', text: '' });
+    await harness.engine.onCommand(help, harness.adapter.responder(help));
+    expect(harness.adapter.responses.at(-1)?.text).toMatch(/groqbot/);
+    await harness.engine.onMessage(harness.message({ text: '   ' }));
+    await harness.idle();
+    expect(harness.adapter.targets[0]?.texts().join('')).toMatch(/Mention me in a channel/);
+    expect(harness.groq.requests).toHaveLength(0);
+  });
+});
+
+describe('limits', () => {
+  it('answers an over-long message clearly, never sends it, and keeps it out of later prompts', async () => {
+    harness = await createEngineHarness({ settings: { maxInputChars: 100 } });
+    const first = harness.message({ text: 'y'.repeat(101) });
+    await harness.engine.onMessage(first);
+    await harness.idle();
+    expect(harness.groq.requests).toHaveLength(0);
+    expect(harness.adapter.targets[0]?.texts().join('')).toMatch(/101 characters long; I can take at most 100/);
+    await harness.engine.onMessage(harness.message({ text: 'short one', threadKey: first.threadKey }));
+    await harness.idle();
+    expect(messagesOf(harness.groq.requests[0]).slice(1)).toEqual([{ role: 'user', content: 'short one' }]);
+  });
+
+  it('trims later prompts to a small per-minute token limit and says so once', async () => {
+    harness = await createEngineHarness();
+    const first = harness.message({ text: 'start' });
+    const long = 'word '.repeat(400);
+    harness.groq.setFallback(() => ({ kind: 'text', text: long, headers: { 'x-ratelimit-limit-tokens': '6000' } }));
+    await harness.engine.onMessage(first);
+    await harness.idle();
+    for (let index = 0; index < 14; index += 1) {
+      await harness.engine.onMessage(harness.message({ text: `question ${index}`, threadKey: first.threadKey }));
+      await harness.idle();
+    }
+    const last = messagesOf(harness.groq.requests.at(-1));
+    expect(last.at(-1)).toEqual({ role: 'user', content: 'question 13' });
+    // 6,000 tokens a minute leave ~1,800 for the prompt: about four 400-token answers, not all fourteen.
+    expect(last.length).toBeLessThanOrEqual(11);
+    expect(last.length).toBeGreaterThanOrEqual(5);
+    const notes = harness.adapter.targets.flatMap((target) => target.texts()).filter((text) => text.includes(historyNoticeText));
+    expect(notes).toHaveLength(1);
+  });
+
+  for (const fixture of ['request-too-large-413', 'context-length-400']) {
+    it(`a ${fixture} trims the history to half and retries once, then explains`, async () => {
+      harness = await createEngineHarness();
+      const first = harness.message({ text: 'one' });
+      await harness.engine.onMessage(first);
+      await harness.idle();
+      for (const text of ['two', 'three', 'four']) {
+        await harness.engine.onMessage(harness.message({ text, threadKey: first.threadKey }));
+        await harness.idle();
+      }
+      harness.groq.enqueue(errorFixture(fixture), { kind: 'text', text: 'Fits now.' });
+      await harness.engine.onMessage(harness.message({ text: 'five', threadKey: first.threadKey }));
+      await harness.idle();
+      const [failed, retried] = harness.groq.requests.slice(-2).map((request) => messagesOf(request).length);
+      expect(retried).toBeLessThan(failed ?? 0);
+      expect(retried).toBeGreaterThanOrEqual(2);
+      expect(harness.adapter.targets.at(-1)?.texts()).toEqual(['Fits now.']);
+
+      harness.groq.enqueue(errorFixture(fixture), errorFixture(fixture));
+      const before = harness.groq.requests.length;
+      await harness.engine.onMessage(harness.message({ text: 'six', threadKey: first.threadKey }));
+      await harness.idle();
+      expect(harness.groq.requests.length - before).toBe(2);
+      expect(harness.adapter.targets.at(-1)?.texts().join('')).toMatch(/This conversation is too long for the model\. Start a fresh conversation by mentioning me/);
+    });
+  }
+});
+
+describe('failures a person understands', () => {
+  const cases: Array<{ name: string; behaviour: () => Parameters<EngineHarness['groq']['enqueue']>[0][]; text: RegExp; status: string }> = [
+    { name: 'rate limited', behaviour: () => [{ ...errorFixture('rate-limit-429'), headers: { 'retry-after': '7' } }, { ...errorFixture('rate-limit-429'), headers: { 'retry-after': '7' } }], text: /Groq is rate-limiting this bot; try again in 7 s\./, status: 'failed' },
+    { name: 'invalid key', behaviour: () => [errorFixture('invalid-key-401')], text: /misconfigured/, status: 'failed' },
+    { name: 'model not found', behaviour: () => [errorFixture('model-not-found-404')], text: /model `openai\/gpt-oss-120b` is not available/, status: 'failed' },
+    { name: 'decommissioned', behaviour: () => [errorFixture('decommissioned-400')], text: /model `openai\/gpt-oss-120b` is not available/, status: 'failed' },
+    { name: 'server errors', behaviour: () => [errorFixture('server-503'), errorFixture('server-503')], text: /Groq is unavailable right now; please try again\./, status: 'failed' },
+    { name: 'JSON validation', behaviour: () => [errorFixture('json-validate-400')], text: /valid JSON/, status: 'failed' },
+    { name: 'failure mid-stream', behaviour: () => [{ kind: 'error-event', text: 'Partial answer that stops here', afterChunks: 3 }], text: /^Partial answer that\n\n⚠️ interrupted: Groq reported an error$/, status: 'interrupted' },
+  ];
+  for (const testCase of cases) {
+    it(`renders and stores: ${testCase.name}`, async () => {
+      harness = await createEngineHarness();
+      harness.groq.enqueue(...testCase.behaviour());
+      const message = harness.message({ text: 'hi' });
+      await harness.engine.onMessage(message);
+      await harness.idle();
+      expect(harness.adapter.targets[0]?.texts().join('')).toMatch(testCase.text);
+      const conversation = harness.repository.findActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: message.threadKey });
+      const reply = harness.repository.listMessages(conversation?.id ?? -1).find((row) => row.role === 'assistant');
+      expect(reply?.status).toBe(testCase.status);
+      expect(reply?.inPrompt).toBe(testCase.status !== 'failed');
+    });
+  }
+
+  it('notes a length finish', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue({ kind: 'text', text: 'Cut short', finishReason: 'length' });
+    await harness.engine.onMessage(harness.message());
+    await harness.idle();
+    expect(harness.adapter.targets[0]?.texts()).toEqual([`Cut short\n\n_${lengthNoticeText}_`]);
+  });
+
+  it('counts failures by code in the metrics', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue(errorFixture('invalid-key-401'));
+    await harness.engine.onMessage(harness.message());
+    await harness.idle();
+    const metrics = await harness.metrics.registry.getMetricsAsJSON();
+    const errors = metrics.find((metric) => metric.name === 'groqbot_groq_errors_total');
+    expect(errors?.values).toContainEqual(expect.objectContaining({ labels: { code: 'invalid_api_key' }, value: 1 }));
+    const replies = metrics.find((metric) => metric.name === 'groqbot_replies_total');
+    expect(replies?.values).toContainEqual(expect.objectContaining({ labels: { platform: 'discord', outcome: 'failed' }, value: 1 }));
+  });
+});
+
+describe('lifecycle', () => {
+  it('recovery edits every stuck part before new work', async () => {
+    const first = await createEngineHarness();
+    const { repository, directory, groq } = first;
+    const conversation = repository.findOrCreateActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: 'M1' });
+    const reply = repository.startAssistantReply(conversation.id, 'openai/gpt-oss-120b');
+    repository.recordPostedPart(reply.id, { platform: 'discord', index: 0, ref: { channelId: 'C1', messageId: 'P0' } });
+    repository.recordPostedPart(reply.id, { platform: 'discord', index: 1, ref: { channelId: 'C1', messageId: 'P1' } });
+    repository.saveVisibleText(reply.id, { index: 0, text: 'first part' }, 'first part');
+    repository.saveVisibleText(reply.id, { index: 1, text: 'second' }, 'first partsecond');
+    await first.close({ keepFiles: true });
+
+    let order: string[] = [];
+    harness = await createEngineHarness({
+      directory,
+      groq,
+      beforeRecover: (next) => {
+        order = [];
+        const edit = next.adapter.editStored.bind(next.adapter);
+        next.adapter.editStored = async (ref, text) => {
+          order.push(`edit ${ref.messageId}`);
+          await edit(ref, text);
+        };
+        void next.engine.onMessage(next.message({ text: 'new work' })).then(() => order.push('message accepted'));
+      },
+    });
+    await harness.idle();
+    expect(harness.adapter.stored.map((entry) => [entry.ref.messageId, entry.text])).toEqual([
+      ['P0', 'first part'],
+      ['P1', 'second\n\n⚠️ interrupted: the bot restarted'],
+    ]);
+    expect(order.slice(0, 3)).toEqual(['edit P0', 'edit P1', 'message accepted']);
+    const statuses = harness.repository.listMessages(conversation.id).map((row) => row.status);
+    expect(statuses).toEqual(['interrupted']);
+    await groq.close();
+  });
+
+  it('shutdown lets quick replies finish and marks slow ones interrupted within the grace period', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue({ kind: 'text', text: 'quick answer', tokensPerSecond: 50 }, { kind: 'text', text: 'a very slow answer '.repeat(20), tokensPerSecond: 5 });
+    const quick = harness.message({ text: 'quick' });
+    const slow = harness.message({ text: 'slow' });
+    await harness.engine.onMessage(quick);
+    await harness.engine.onMessage(slow);
+    await harness.groq.waitForRequests(2);
+    const started = Date.now();
+    const finished = await harness.engine.shutdown(600);
+    expect(finished).toBe(false);
+    expect(Date.now() - started).toBeLessThan(600 + 5_000);
+    const [quickTarget, slowTarget] = harness.adapter.targets;
+    expect(quickTarget?.texts()).toEqual(['quick answer']);
+    expect(slowTarget?.texts().join('')).toMatch(/⚠️ interrupted: the bot is restarting$/);
+    await harness.engine.onMessage(harness.message({ text: 'after shutdown' }));
+    expect(harness.groq.requests).toHaveLength(2);
+  });
+});
