@@ -53,8 +53,9 @@ CREATE UNIQUE INDEX messages_user_platform_message
   ON messages (platform, channel_id, platform_message_id)
   WHERE role = 'user';
 
--- The history load on every request (and the foreign-key lookup when a conversation is deleted).
-CREATE INDEX messages_conversation_turn ON messages (conversation_id, turn, id);
+-- The history load on every request reads this index alone, newest turn first, and fetches the
+-- content of only the turns that fit the budget (also the foreign-key lookup of cascading deletes).
+CREATE INDEX messages_history ON messages (conversation_id, turn, id, role, token_count, in_prompt, status);
 
 -- Start-up recovery looks only for replies a crash left streaming.
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';

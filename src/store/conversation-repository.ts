@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { GroqbotError } from '../errors.js';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
+import { messageTooLarge, type FittedPrompt } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
 import { messageColumns, toConversation, toStoredMessage, type ConversationRow, type MessageRow } from './rows.js';
 import type {
@@ -26,6 +27,24 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 type KeyParameters = [platform: Platform, workspaceId: string, channelId: string, threadKey: string];
 type PromptRow = [id: number, role: PromptMessage['role'], content: string, tokenCount: number];
+type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number];
+
+/** Inputs of `fitPromptHistory`. */
+export interface PromptHistoryOptions {
+  /** Tokens of the system message (with its overhead). */
+  systemTokens: number;
+  /** Prompt tokens available (`promptBudget`). */
+  budget: number;
+  /**
+   * The user message being answered: it goes last, user turns stored after it (queued behind it)
+   * stay out, replies stay in. Without it, the newest turn counts as the one being answered.
+   */
+  upToMessageId?: number;
+}
+
+const noMessageId = Number.MAX_SAFE_INTEGER;
+/** Rows in the first page of a newest-first history read: enough for most prompts in one query. */
+const firstHistoryPage = 256;
 
 /**
  * The only code that reads and writes the conversation store. Synchronous (better-sqlite3 is);
@@ -214,6 +233,59 @@ export class ConversationRepository {
     return messages;
   }
 
+  /**
+   * The prompt history fitted to a budget, read from the newest end: only the history index is
+   * scanned, and only the kept turns' content is loaded, so the cost follows what fits, not the
+   * conversation's length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
+   * listPromptMessages(id), upToMessageId), budget })` gives, and throws the same
+   * `message_too_large` when the newest message and the system prompt alone exceed the budget.
+   */
+  fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt {
+    const { systemTokens, budget } = options;
+    const upTo = options.upToMessageId ?? noMessageId;
+    const kept: HistoryRow[] = [];
+    const current = options.upToMessageId === undefined ? undefined : this.statements.selectHistoryRow.get(options.upToMessageId, conversationId);
+    let total = systemTokens;
+    let exhausted = true;
+    const take = (row: HistoryRow): boolean => {
+      if (kept.length === 0) {
+        if (systemTokens + row[2] > budget) throw messageTooLarge(row[2], systemTokens, budget);
+      } else if (total + row[2] > budget) {
+        return false;
+      }
+      total += row[2];
+      kept.push(row);
+      return true;
+    };
+    if (current) take(current);
+    // Pages of growing size (keyset on turn, id): `.all()` per page is much cheaper per row than `.iterate()`.
+    let pageSize = firstHistoryPage;
+    let rows = this.statements.selectHistoryPage.all(conversationId, upTo, upTo, pageSize);
+    paging: for (;;) {
+      for (const row of rows) {
+        if (!take(row)) {
+          exhausted = false;
+          break paging;
+        }
+      }
+      if (rows.length < pageSize) break;
+      const last = rows[rows.length - 1]!;
+      pageSize *= 2;
+      rows = this.statements.selectHistoryPageBefore.all(conversationId, upTo, upTo, last[3], last[0], pageSize);
+    }
+    const eligible = exhausted ? kept.length : this.statements.countHistory.get(conversationId, upTo, upTo)! + (current ? 1 : 0);
+    const contents = new Map<number, string>();
+    if (kept.length > 0) {
+      for (const [id, content] of this.statements.selectContents.all(JSON.stringify(kept.map((row) => row[0])))) contents.set(id, content);
+    }
+    const messages: PromptMessage[] = new Array(kept.length);
+    for (let index = 0; index < kept.length; index += 1) {
+      const [id, role, tokenCount] = kept[kept.length - 1 - index]!;
+      messages[index] = { id, role, content: contents.get(id) ?? '', tokenCount };
+    }
+    return { messages, droppedCount: eligible - kept.length, totalTokens: total };
+  }
+
   /** One stored message by id. */
   getMessage(id: number): StoredMessage | undefined {
     const row = this.statements.selectMessage.get(id);
@@ -349,7 +421,32 @@ function prepareStatements(db: Database) {
      ORDER BY turn, id`,
   );
   selectPromptRows.raw(true);
+  const eligible = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted')`;
+  // Only columns of messages_history: these read the index, never the table.
+  const historyColumns = 'SELECT id, role, token_count, turn FROM messages';
+  const selectHistoryRow = statement<[number, number], HistoryRow>(`${historyColumns} WHERE id = ? AND ${eligible}`);
+  selectHistoryRow.raw(true);
+  const beforeTheCurrent = `id <> ? AND (role = 'assistant' OR id < ?)`;
+  const selectHistoryPage = statement<[number, number, number, number], HistoryRow>(
+    `${historyColumns} WHERE ${eligible} AND ${beforeTheCurrent} ORDER BY turn DESC, id DESC LIMIT ?`,
+  );
+  selectHistoryPage.raw(true);
+  const selectHistoryPageBefore = statement<[number, number, number, number, number, number], HistoryRow>(
+    `${historyColumns} WHERE ${eligible} AND ${beforeTheCurrent} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`,
+  );
+  selectHistoryPageBefore.raw(true);
+  const countHistory = statement<[number, number, number], number>(
+    `SELECT count(*) FROM messages WHERE ${eligible} AND ${beforeTheCurrent}`,
+  );
+  countHistory.pluck(true);
+  const selectContents = statement<[string], [number, string]>('SELECT id, content FROM messages WHERE id IN (SELECT value FROM json_each(?))');
+  selectContents.raw(true);
   return {
+    selectHistoryRow,
+    selectHistoryPage,
+    selectHistoryPageBefore,
+    countHistory,
+    selectContents,
     selectActive: statement<KeyParameters, ConversationRow>(
       `SELECT ${conversationColumns} FROM conversations c
        WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_key = ? AND active = 1`,

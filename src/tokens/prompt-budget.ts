@@ -75,12 +75,7 @@ export function fitToBudget(options: FitToBudgetOptions): FittedPrompt {
   if (history.length === 0) return { messages: [], droppedCount: 0, totalTokens: systemTokens };
   const newest = history[history.length - 1]!;
   let total = systemTokens + newest.tokenCount;
-  if (total > budget) {
-    throw new GroqbotError(
-      `the message needs about ${newest.tokenCount} tokens (with the system prompt ${total}), more than the ${budget} this model's prompt can hold`,
-      { code: 'message_too_large', retryable: false },
-    );
-  }
+  if (total > budget) throw messageTooLarge(newest.tokenCount, systemTokens, budget);
   let start = history.length - 1;
   while (start > 0) {
     const next = total + history[start - 1]!.tokenCount;
@@ -89,4 +84,12 @@ export function fitToBudget(options: FitToBudgetOptions): FittedPrompt {
     start -= 1;
   }
   return { messages: history.slice(start), droppedCount: start, totalTokens: total };
+}
+
+/** The `message_too_large` error (not retryable): the newest message and the system prompt alone exceed the budget. */
+export function messageTooLarge(messageTokens: number, systemTokens: number, budget: number): GroqbotError {
+  return new GroqbotError(
+    `the message needs about ${messageTokens} tokens (${messageTokens + systemTokens} with the system prompt), more than the ${budget} this model's prompt can hold`,
+    { code: 'message_too_large', retryable: false },
+  );
 }

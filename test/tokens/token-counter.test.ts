@@ -32,7 +32,7 @@ describe('o200k counts', () => {
   });
 
   it('counts a long unbroken blob in bounded time and close to the exact count', () => {
-    const blob = Array.from({ length: 20_000 }, (_, index) => String.fromCharCode(97 + ((index * 7) % 26))).join('');
+    const blob = Array.from({ length: 8_000 }, (_, index) => String.fromCharCode(97 + ((index * 7) % 26))).join('');
     const exact = encode(blob).length;
     const counted = countO200k(blob);
     expect(Math.abs(counted - exact)).toBeLessThanOrEqual(Math.ceil(blob.length / 1_000) * 2);

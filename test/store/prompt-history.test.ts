@@ -1,0 +1,139 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { historyUpTo } from '../../src/conversation/answer-runner.js';
+import type { ConversationRepository } from '../../src/store/conversation-repository.js';
+import { fitToBudget } from '../../src/tokens/prompt-budget.js';
+import { createTempStore, type TempStore } from './temp-store.js';
+
+const model = 'openai/gpt-oss-20b';
+let store: TempStore;
+let repository: ConversationRepository;
+let conversationId: number;
+let next = 0;
+
+beforeEach(() => {
+  store = createTempStore();
+  repository = store.repository;
+  conversationId = repository.findOrCreateActiveConversation({ platform: 'discord', workspaceId: 'G', channelId: 'D', threadKey: 'D' }).id;
+});
+afterEach(() => store.dispose());
+
+function ask(content: string, inPrompt = true): number {
+  next += 1;
+  const result = repository.appendUserMessage({
+    conversationId,
+    platform: 'discord',
+    channelId: 'D',
+    content,
+    authorId: 'U',
+    platformMessageId: `m${next}`,
+    inPrompt,
+    model,
+  });
+  if (result.status !== 'stored') throw new Error('not stored');
+  return result.message.id;
+}
+
+function answer(question: number | undefined, content: string, status: 'complete' | 'failed' | 'interrupted' = 'complete'): number {
+  const reply = repository.startAssistantReply(conversationId, model, question);
+  repository.finishAssistantReply(reply.id, { status, content });
+  return reply.id;
+}
+
+/** The engine's path: every prompt turn, cut to the turn being answered, then fitted. */
+function reference(systemTokens: number, budget: number, upToMessageId?: number) {
+  const all = repository.listPromptMessages(conversationId);
+  const history = upToMessageId === undefined ? all : historyUpTo(all, upToMessageId);
+  return fitToBudget({ systemTokens, history, budget });
+}
+
+describe('fitPromptHistory', () => {
+  it('gives the same prompt as listing everything and fitting it, for every budget', () => {
+    const questions: number[] = [];
+    for (let turn = 0; turn < 12; turn += 1) {
+      const question = ask(`question ${turn}: ${'why '.repeat(turn * 3)}`);
+      questions.push(question);
+      if (turn === 4) answer(question, 'this one failed', 'failed');
+      else if (turn === 7) answer(question, 'half an ans', 'interrupted');
+      else answer(question, `answer ${turn} ${'because '.repeat(turn)}`);
+      if (turn === 5) ask('too long to keep', false);
+    }
+    const systemTokens = 17;
+    const everything = reference(systemTokens, 1_000_000).totalTokens;
+    const newestTokens = repository.listPromptMessages(conversationId).at(-1)!.tokenCount;
+    for (let budget = systemTokens + newestTokens; budget <= everything + 5; budget += 7) {
+      expect(repository.fitPromptHistory(conversationId, { systemTokens, budget }), `budget ${budget}`).toEqual(reference(systemTokens, budget));
+    }
+  });
+
+  it('answers a queued question: later user turns stay out, answers stay in order, the question goes last', () => {
+    const first = ask('first question');
+    const second = ask('second question, queued');
+    const third = ask('third question, queued too');
+    answer(first, 'first answer');
+    const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second });
+    expect(fitted.messages.map((message) => message.content)).toEqual(['first question', 'first answer', 'second question, queued']);
+    expect(fitted).toEqual(reference(10, 10_000, second));
+    expect(fitted.droppedCount).toBe(0);
+    // A reply that answered a later question is history for an earlier one still waiting (cancel mode).
+    answer(third, 'third answer');
+    expect(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second })).toEqual(reference(10, 10_000, second));
+    const tight = reference(10, 10 + 30, second);
+    expect(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 40, upToMessageId: second })).toEqual(tight);
+  });
+
+  it('reports dropped turns and throws message_too_large like fitToBudget', () => {
+    for (let turn = 0; turn < 30; turn += 1) answer(ask(`question ${turn}`), `answer ${turn}`);
+    const newest = ask('the newest question');
+    const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 60, upToMessageId: newest });
+    expect(fitted.droppedCount).toBeGreaterThan(0);
+    expect(fitted.messages.at(-1)?.content).toBe('the newest question');
+    expect(fitted).toEqual(reference(5, 60, newest));
+    expect(() => repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 6, upToMessageId: newest })).toThrow(
+      expect.objectContaining({ code: 'message_too_large', retryable: false }),
+    );
+  });
+
+  it('returns nothing for an empty conversation', () => {
+    expect(repository.fitPromptHistory(conversationId, { systemTokens: 3, budget: 100 })).toEqual({ messages: [], droppedCount: 0, totalTokens: 3 });
+  });
+
+  it('pages through long histories (more than one page of rows) with the same result', () => {
+    for (let turn = 0; turn < 400; turn += 1) {
+      const question = ask(`q${turn}`);
+      if (turn % 50 !== 49) answer(question, `a${turn}`);
+    }
+    const all = repository.listPromptMessages(conversationId);
+    expect(all.length).toBeGreaterThan(700);
+    const everything = reference(0, 1_000_000).totalTokens;
+    for (const budget of [50, 1_000, 2_500, 4_000, everything - 1, everything, everything + 100]) {
+      expect(repository.fitPromptHistory(conversationId, { systemTokens: 0, budget }), `budget ${budget}`).toEqual(reference(0, budget));
+    }
+    const middle = all[301]!.role === 'user' ? all[301]!.id : all[300]!.id;
+    expect(repository.fitPromptHistory(conversationId, { systemTokens: 3, budget: 100_000, upToMessageId: middle })).toEqual(reference(3, 100_000, middle));
+  });
+
+  it('the newest-first history scan reads the covering index alone (same SQL as the repository)', () => {
+    const reader = new Database(store.databasePath, { readonly: true });
+    const planOf = (sql: string, parameters: unknown[]) =>
+      reader
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...parameters)
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+    const scan = `SELECT id, role, token_count, turn FROM messages
+      WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND id <> ? AND (role = 'assistant' OR id < ?)`;
+    try {
+      const first = planOf(`${scan} ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4]);
+      const next = planOf(`${scan} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4, 5, 6]);
+      for (const plan of [first, next]) {
+        expect(plan).toContain('COVERING INDEX messages_history');
+        expect(plan).not.toContain('TEMP B-TREE');
+      }
+      // The keyset bound is part of the index seek, not a filter over every older row.
+      expect(next).toMatch(/conversation_id=\? AND \(?turn/);
+    } finally {
+      reader.close();
+    }
+  });
+});
