@@ -1,5 +1,4 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { GroqbotError } from '../errors.js';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 import { messageTooLarge, type FittedPrompt } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
@@ -162,7 +161,10 @@ export class ConversationRepository {
       .immediate();
   }
 
-  /** Records a platform message a reply posted (part `index` of a split reply); a part posted again replaces its record. */
+  /**
+   * Records a platform message a reply posted (part `index` of a split reply); a part posted again
+   * replaces its record. Ignored when the reply was deleted meanwhile.
+   */
   recordPostedPart(messageId: number, part: { platform: Platform; index: number; ref: PostedMessageRef }): void {
     this.statements.insertPostedPart.run({
       platform: part.platform,
@@ -191,11 +193,12 @@ export class ConversationRepository {
 
   /**
    * Finishes a reply with its final status, text and usage, counting its tokens. It enters later
-   * prompts unless it failed or is empty (or `inPrompt` says otherwise).
+   * prompts unless it failed or is empty (or `inPrompt` says otherwise). A reply deleted meanwhile is ignored.
    */
   finishAssistantReply(messageId: number, finished: FinishedReply): void {
     const existing = this.statements.selectMessage.get(messageId);
-    if (!existing) throw new GroqbotError(`no stored message ${messageId} to finish`, { code: 'message_not_found' });
+    // Forgotten (or deleted by retention) while it streamed: nothing left to finish.
+    if (!existing) return;
     const model = finished.model ?? existing.model ?? '';
     const tokenCount = this.tokenCounter.countMessage(model, 'assistant', finished.content);
     const inPrompt = finished.inPrompt ?? (finished.status !== 'failed' && finished.content !== '');

@@ -355,3 +355,16 @@ describe('retention', () => {
     expect(repository.recordEvent('slack', 'recent')).toBe(false);
   });
 });
+
+describe('a conversation forgotten while a reply streams', () => {
+  it('ignores the reply’s later parts, saves and finish instead of failing the answer', () => {
+    const conversation = repository.findOrCreateActiveConversation(threadKey);
+    const reply = repository.startAssistantReply(conversation.id, model);
+    repository.forgetConversation(conversation.id);
+    repository.recordPostedPart(reply.id, { platform: 'slack', index: 0, ref: { channelId: 'C1', messageId: 'late' } });
+    repository.saveVisibleText(reply.id, { index: 0, text: 'late' }, 'late');
+    repository.finishAssistantReply(reply.id, { status: 'complete', content: 'late' });
+    expect(repository.getMessage(reply.id)).toBeUndefined();
+    expect(count('SELECT count(*) FROM posted_parts')).toBe(0);
+  });
+});
