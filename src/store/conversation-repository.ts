@@ -227,7 +227,7 @@ export class ConversationRepository {
    * in_prompt (failed replies and refused user messages stay out). Replies follow the question they answer.
    */
   listPromptMessages(conversationId: number): PromptMessage[] {
-    const rows = this.statements.selectPromptRows.all(conversationId) as unknown as PromptRow[];
+    const rows = this.statements.selectPromptRows.all(conversationId);
     const messages: PromptMessage[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
@@ -237,9 +237,9 @@ export class ConversationRepository {
   }
 
   /**
-   * The prompt history fitted to a budget, read from the newest end: only the history index is
-   * scanned, and only the kept turns' content is loaded, so the cost follows what fits, not the
-   * conversation's length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
+   * The prompt history fitted to a budget, read from the newest end of the covering history index;
+   * only the kept turns' content is read from the table (counting the dropped turns reads the index
+   * alone), so a 10,000-message conversation costs little more than what fits. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
    * listPromptMessages(id), upToMessageId), budget })` gives, and throws the same
    * `message_too_large` when the newest message and the system prompt alone exceed the budget.
    */
@@ -418,7 +418,7 @@ const conversationColumns = 'c.id, c.platform, c.workspace_id, c.channel_id, c.t
 
 function prepareStatements(db: Database) {
   const statement = <P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> => db.prepare<P, R>(sql);
-  const selectPromptRows = statement<[number]>(
+  const selectPromptRows = statement<[number], PromptRow>(
     `SELECT id, role, content, token_count FROM messages
      WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted')
      ORDER BY turn, id`,
