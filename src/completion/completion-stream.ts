@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CompletionError } from './completion-error.js';
 import { readErrorBody, sendRequest, type OpenResponse, type RequestTarget } from './groq-request.js';
-import { httpError } from './http-error.js';
+import { httpError, streamError } from './http-error.js';
 import { headerValue, parseRateLimit } from './rate-limit-headers.js';
 import { encodeRequest } from './request-body.js';
 import { decideRetry, type RetryLimits } from './retry-policy.js';
@@ -30,6 +30,7 @@ export class GroqCompletionStream implements CompletionStream {
   private headerRequestId: string | undefined;
   private rateLimitInfo: RateLimitInfo | undefined;
   private decoder: StreamDecoder | undefined;
+  private deliveredText = '';
   private iterated = false;
   /** The last failure already counted in groqErrors (attempt failures are counted as they happen). */
   private countedFailure: CompletionError | undefined;
@@ -50,9 +51,9 @@ export class GroqCompletionStream implements CompletionStream {
     return this.rateLimitInfo;
   }
 
-  /** Answer text received so far. */
+  /** Answer text delivered to the consumer so far (what it may have shown). */
   get text(): string {
-    return this.decoder?.text ?? '';
+    return this.deliveredText;
   }
 
   /** Starts the request; a stream can be iterated once. */
@@ -153,22 +154,24 @@ export class GroqCompletionStream implements CompletionStream {
       for (;;) {
         while (decoder.hasParts) {
           if (this.signal?.aborted) throw this.failureOf(this.signal.reason, true);
-          yield decoder.take();
+          const part = decoder.take();
+          if (part.type === 'text-delta') this.deliveredText += part.text;
+          yield part;
         }
-        if (decoder.error !== undefined) throw decoder.error;
+        if (decoder.error !== undefined) throw this.streamFailure(decoder.error);
         if (decoder.done) return;
         if (bodyError !== undefined) throw this.failureOf(bodyError, false);
         if (ended) {
           decoder.end();
           if (decoder.hasParts) continue;
-          if (decoder.error !== undefined) throw decoder.error;
+          if (decoder.error !== undefined) throw this.streamFailure(decoder.error);
           if (decoder.done || decoder.finished) return;
           throw new CompletionError({
             code: 'stream_error',
             message: 'Groq ended the stream before the answer finished',
             retryable: true,
             requestId: this.requestId,
-            partialText: decoder.text,
+            partialText: this.text,
           });
         }
         if (this.signal?.aborted) throw this.failureOf(this.signal.reason, true);
@@ -189,6 +192,11 @@ export class GroqCompletionStream implements CompletionStream {
       }
       response.release();
     }
+  }
+
+  /** The error Groq reported inside the stream, with the text delivered before it. */
+  private streamFailure(failure: NonNullable<StreamDecoder['error']>): CompletionError {
+    return streamError(failure.payload, this.text, this.requestId, failure.cause);
   }
 
   /** Wraps anything thrown into our error (aborts win), with the text so far. */

@@ -82,7 +82,12 @@ export function httpError(status: number, headers: ResponseHeaders, bodyText: st
 }
 
 /** Turns an error reported inside a 200 stream (`event: error`, `error`, `x_groq.error`) into a CompletionError. */
-export function streamError(payload: GroqErrorPayload | string, partialText: string, requestId: string | undefined): CompletionError {
+export function streamError(
+  payload: GroqErrorPayload | string,
+  partialText: string,
+  requestId: string | undefined,
+  cause?: unknown,
+): CompletionError {
   const error: GroqErrorPayload = typeof payload === 'string' ? { message: payload } : payload;
   const groqCode = error.code ?? undefined;
   const status = typeof error.status_code === 'number' ? error.status_code : undefined;
@@ -101,5 +106,6 @@ export function streamError(payload: GroqErrorPayload | string, partialText: str
     requestId,
     retryAfterMs: code === 'rate_limited' ? retryAfterFromMessage(message) : undefined,
     partialText,
+    cause,
   });
 }

@@ -1,6 +1,5 @@
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
-import type { CompletionError } from './completion-error.js';
-import { streamError, type GroqErrorPayload } from './http-error.js';
+import type { GroqErrorPayload } from './http-error.js';
 import type { CompletionPart, FinishReason, Usage } from './types.js';
 
 /** Groq's usage object (on the last chunk, in `usage` and/or `x_groq.usage`). */
@@ -48,12 +47,10 @@ export class StreamDecoder {
   done = false;
   /** A finish chunk arrived. */
   finished = false;
-  /** The failure the stream reported, if any; nothing after it is decoded. */
-  error: CompletionError | undefined;
+  /** The failure the stream reported (Groq's error object), if any; nothing after it is decoded. */
+  error: { payload: GroqErrorPayload | string; cause?: unknown } | undefined;
   /** `x_groq.id` of the stream (or the header's, set by the client). */
   requestId: string | undefined;
-  /** Answer text so far. V8 concatenates into ropes, so appending stays cheap. */
-  text = '';
 
   private sawDelta = false;
   private readonly decoder = new TextDecoder('utf-8');
@@ -104,19 +101,18 @@ export class StreamDecoder {
     try {
       chunk = JSON.parse(data) as GroqChunk;
     } catch (cause) {
-      this.error = streamError({ message: `unreadable chunk: ${data.slice(0, 200)}` }, this.text, this.requestId);
-      (this.error as { cause?: unknown }).cause = cause;
+      this.error = { payload: { message: `unreadable chunk: ${data.slice(0, 200)}` }, cause };
       return;
     }
     if (event.event === 'error' || (chunk.error !== undefined && chunk.error !== null)) {
-      this.error = streamError(chunk.error ?? { message: data.slice(0, 500) }, this.text, this.requestId);
+      this.error = { payload: chunk.error ?? { message: data.slice(0, 500) } };
       return;
     }
     const xGroq = chunk.x_groq;
     if (xGroq) {
       if (this.requestId === undefined && typeof xGroq.id === 'string') this.requestId = xGroq.id;
       if (xGroq.error !== undefined && xGroq.error !== null) {
-        this.error = streamError(xGroq.error, this.text, this.requestId);
+        this.error = { payload: xGroq.error };
         return;
       }
     }
@@ -132,7 +128,6 @@ export class StreamDecoder {
       const content = delta.content;
       if (typeof content === 'string' && content !== '') {
         if (!this.sawDelta) this.firstDelta();
-        this.text += content;
         this.parts.push({ type: 'text-delta', text: content });
       }
     }
