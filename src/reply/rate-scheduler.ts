@@ -37,7 +37,11 @@ export class RateScheduler {
   private sequence = 0;
   private requestsSinceSweep = 0;
 
-  constructor(private readonly now: () => number) {}
+  /** `safetyMs`: refill time a call waits beyond its token once a burst is spent (see TokenBucket). */
+  constructor(
+    private readonly now: () => number,
+    private readonly safetyMs = 0,
+  ) {}
 
   /** Queues `waiter` for a token of `scope` (again, after its urgency changed, is fine). */
   request(scope: RateScope, waiter: RateWaiter): void {
@@ -74,7 +78,7 @@ export class RateScheduler {
     let state = this.scopes.get(scope.key);
     if (state === undefined) {
       state = {
-        bucket: new TokenBucket(scope.capacity, scope.refillPerSecond, now),
+        bucket: new TokenBucket(scope.capacity, scope.refillPerSecond, now, this.safetyMs),
         waiters: new Map(),
         timer: undefined,
         timerAt: 0,

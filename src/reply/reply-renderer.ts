@@ -13,6 +13,11 @@ export interface ReplyRendererOptions {
   finalRetryWindowMs?: number;
   /** Monotonic clock in milliseconds; `performance.now` by default. */
   now?: () => number;
+  /**
+   * Refill time each call waits beyond its token once a scope's burst is spent (50 ms by
+   * default), so that calls arriving late at the platform do not make the next one draw a 429.
+   */
+  budgetSafetyMs?: number;
 }
 
 /** A "too long" answer lowers the limit to this share of the text that failed. */
@@ -34,7 +39,7 @@ export class ReplyRenderer {
 
   constructor(private readonly options: ReplyRendererOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.scheduler = new RateScheduler(this.now);
+    this.scheduler = new RateScheduler(this.now, options.budgetSafetyMs ?? 50);
     this.logger = options.logger.child({ component: 'reply-renderer' });
     this.finalRetryWindowMs = options.finalRetryWindowMs ?? 120_000;
   }

@@ -241,10 +241,11 @@ export class ReplySession implements ReplyHandle, PartOwner {
   private send(part: ReplyPart, rendering: Rendering, now: number): void {
     const { target, metrics } = this.context;
     part.inFlight = true;
-    part.lastCallAt = now;
     this.lastServedAt = now;
     metrics?.editsSent.inc({ platform: target.platform });
     const ref = part.ref;
+    // Read right before the call: the interval is between calls as the platform sees them.
+    part.lastCallAt = this.context.now();
     const call: Promise<PostedMessageRef | void> =
       ref === undefined ? callSafely(() => target.post(rendering.text)) : callSafely(() => target.edit(ref, rendering.text));
     call.then(

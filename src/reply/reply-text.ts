@@ -1,5 +1,7 @@
 import { closingLineAtEnd } from './markdown-fences.js';
 
+const fenceLinePattern = /^ {0,3}(`{3,}|~{3,})/;
+
 /** Shown after the text while the answer is still streaming (llmcord's marker). */
 export const streamingMarker = ' ⚪';
 
@@ -15,8 +17,10 @@ export const emptyAnswerText = '_(empty answer)_';
 /** An interim text: the body, a line closing an open code block so it renders, then the marker. */
 export function interimText(body: string): { text: string; withoutMarker: string } {
   const close = closingLineAtEnd(body);
+  const lastLine = body.slice(body.lastIndexOf('\n') + 1);
   // A closing fence line may carry nothing after it, so there the marker goes on its own line.
-  const marker = close === '' ? streamingMarker : `\n${streamingMarker.trimStart()}`;
+  const afterFence = close !== '' || fenceLinePattern.test(lastLine);
+  const marker = afterFence ? `\n${streamingMarker.trimStart()}` : streamingMarker;
   return { text: body + close + marker, withoutMarker: body + close };
 }
 

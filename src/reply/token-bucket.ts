@@ -1,7 +1,12 @@
 /** Tolerance for floating-point drift, so a bucket that is full "enough" grants. */
 const epsilon = 1e-9;
 
-/** A token bucket: `capacity` calls at once, refilled at `refillPerSecond`; can be paused. */
+/**
+ * A token bucket: `capacity` calls at once, refilled at `refillPerSecond`; can be paused.
+ * Once the burst is spent, a call waits `safetyMs` of refill beyond its token, because the
+ * platform counts calls when they arrive: a call delayed on its way (network, a descheduled
+ * process) must not make the next one look early.
+ */
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
@@ -11,6 +16,7 @@ export class TokenBucket {
     private capacity: number,
     private refillPerSecond: number,
     now: number,
+    private readonly safetyMs = 0,
   ) {
     this.tokens = capacity;
     this.refilledAt = now;
@@ -28,7 +34,7 @@ export class TokenBucket {
   tryTake(now: number): boolean {
     if (now < this.pausedUntil) return false;
     this.refill(now);
-    if (this.tokens + epsilon < 1) return false;
+    if (this.tokens + epsilon < this.threshold()) return false;
     this.tokens = Math.max(0, this.tokens - 1);
     return true;
   }
@@ -71,7 +77,13 @@ export class TokenBucket {
   }
 
   private refillWaitMs(tokens: number): number {
-    if (tokens + epsilon >= 1) return 0;
-    return ((1 - tokens) / this.refillPerSecond) * 1000;
+    const threshold = this.threshold();
+    if (tokens + epsilon >= threshold) return 0;
+    return ((threshold - tokens) / this.refillPerSecond) * 1000;
+  }
+
+  /** Tokens the bucket must hold to grant a call: one, plus the safety margin while not full. */
+  private threshold(): number {
+    return Math.min(this.capacity, 1 + (this.refillPerSecond * this.safetyMs) / 1000);
   }
 }
