@@ -28,6 +28,9 @@ describe('groqbot on Discord, end to end (real discord.js, fake Discord, fake Gr
     const id = discord.sendMessage(options);
     const channelId = options.channelId ?? (options.dm ? fakeIds.adaDm : fakeIds.general);
     const chain = await waitForAnswer(discord, channelId, id, answer, (parts) => joinParts(parts, answer));
+    // The fake shows a post before its HTTP response reaches the bot, which then records it:
+    // a person cannot reply that fast, a test can, so let the reply finish first.
+    await service.engine.whenIdle(5_000);
     return { id, chain, request: requestFor(question)! };
   }
 
@@ -140,6 +143,7 @@ describe('groqbot on Discord, end to end (real discord.js, fake Discord, fake Gr
       15_000,
       'the /ask answer',
     );
+    await service.engine.whenIdle(5_000);
     const original = discord.messages.get(interaction.originalMessageId!)!;
     expect(original.history.length).toBeGreaterThan(2);
     for (const id of [original.id, ...interaction.followUpIds]) expect(discord.messages.get(id)!.content.length).toBeLessThanOrEqual(2_000);
