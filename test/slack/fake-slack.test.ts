@@ -16,7 +16,8 @@ async function call(slack: FakeSlack, method: string, fields: Record<string, unk
 describe('fake Slack', () => {
   let slack: FakeSlack;
   beforeAll(async () => {
-    slack = await startFakeSlack();
+    // A slow refill, so the outcome does not depend on how fast this machine sends 25 calls.
+    slack = await startFakeSlack({ updateBudget: { burst: 20, perMinute: 6 } });
   });
   afterAll(async () => {
     await slack?.close();
@@ -29,7 +30,8 @@ describe('fake Slack', () => {
     const limited = results.filter((result) => result.status === 429);
     expect(results.filter((result) => result.status === 200)).toHaveLength(20);
     expect(limited).toHaveLength(5);
-    expect(limited[0]).toMatchObject({ retryAfter: '2', body: { ok: false, error: 'ratelimited' } });
+    expect(limited[0]).toMatchObject({ body: { ok: false, error: 'ratelimited' } });
+    expect(Number(limited[0]!.retryAfter)).toBeGreaterThanOrEqual(7);
     expect(slack.rateLimitedCount).toBe(5);
     expect(slack.messages.get(`C1:${String(posted.body.ts)}`)?.history).toHaveLength(21);
   });
