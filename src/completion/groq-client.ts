@@ -5,6 +5,9 @@ import { GroqCompletionStream, type StreamEnvironment } from './completion-strea
 import { sleep } from './sleep.js';
 import type { CompletionClient, CompletionRequest, CompletionStream } from './types.js';
 
+/** How long close() lets streams in flight finish before cutting them. */
+const closeGraceMs = 1000;
+
 /** Settings of the Groq client (the GROQ_* configuration, plus seams for tests). */
 export interface GroqClientOptions {
   /** OpenAI-compatible base URL, e.g. `https://api.groq.com/openai/v1`. */
@@ -64,8 +67,17 @@ export class GroqClient implements CompletionClient {
     return new GroqCompletionStream(this.environment, request, options.signal);
   }
 
-  /** Closes the keep-alive pool (a dispatcher passed in is left to its owner). */
+  /** Closes the keep-alive pool: streams in flight get a second to finish, then are cut. A dispatcher passed in is left to its owner. */
   async close(): Promise<void> {
-    if (this.ownedPool !== undefined && !this.ownedPool.closed) await this.ownedPool.close();
+    const pool = this.ownedPool;
+    if (pool === undefined || pool.closed || pool.destroyed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), closeGraceMs);
+    });
+    // A stalled stream would hold a graceful close until its idle timeout; shutdown should not wait that long.
+    const timedOut = await Promise.race([pool.close().then(() => false), expired]);
+    clearTimeout(timer);
+    if (timedOut) await pool.destroy();
   }
 }

@@ -177,3 +177,23 @@ describe('abort', () => {
     await client.close();
   });
 });
+
+describe('close', () => {
+  it('close() cuts a stalled stream after a short grace instead of waiting for the idle timeout', async () => {
+    const { client } = clientFor(fake, { idleTimeoutMs: 60_000 });
+    fake.enqueue({ kind: 'stall', text: 'stuck here forever', afterChunks: 1 });
+    const stream = client.stream(simpleRequest());
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: { type: 'text-delta', text: 'stuck' } });
+    const pending = iterator.next().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const startedAt = Date.now();
+    await client.close();
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const error = await pending;
+    expect(error).toBeInstanceOf(CompletionError);
+    expect((error as CompletionError).partialText).toBe('stuck');
+  });
+});
