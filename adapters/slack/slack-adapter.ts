@@ -171,6 +171,7 @@ class SlackAdapter implements ChatAdapter {
     return admins.length === 0 || admins.includes(command.author.id);
   }
 
+  /** Starting until auth.test (and, in Socket Mode, the connection) succeeded; down when either fails or after stop. */
   health(): AdapterHealth {
     return this.state;
   }
