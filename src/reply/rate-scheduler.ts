@@ -10,6 +10,8 @@ export interface RateWaiter {
   readonly urgency: CallUrgency;
   /** When the waiter's reply was last granted a call; the least recently served goes first. */
   readonly lastServedAt: number;
+  /** Clock time before which the waiter may not be granted (its message's edit interval, a backoff). */
+  readonly readyAt: number;
   /** Hands over a token; returns false to give it back when nothing needs sending any more. */
   grant(): boolean;
 }
@@ -28,9 +30,11 @@ interface ScopeState {
 const sweepEvery = 512;
 
 /**
- * Grants platform calls from shared token buckets, one per scope key: final texts first, then
- * the reply served least recently, so no reply starves while another takes every token. Waiters
- * pull their newest text when granted, so nothing stale is ever queued.
+ * Grants platform calls from shared token buckets, one per scope key: among the waiters that are
+ * ready, final texts first, then the reply served least recently, so no reply starves while
+ * another takes every token. Waiters queue before they are ready, so a final text that becomes
+ * ready is never overtaken by an interim one, and they pull their newest text when granted, so
+ * nothing stale is ever queued. One timer per scope, none per message.
  */
 export class RateScheduler {
   private readonly scopes = new Map<string, ScopeState>();
@@ -100,8 +104,8 @@ export class RateScheduler {
     try {
       while (state.waiters.size > 0) {
         const now = this.now();
-        if (!state.bucket.tryTake(now)) break;
-        const waiter = this.pick(state);
+        const waiter = this.pick(state, now);
+        if (waiter === undefined || !state.bucket.tryTake(now)) break;
         state.waiters.delete(waiter);
         if (!waiter.grant()) state.bucket.giveBack(now);
       }
@@ -112,16 +116,17 @@ export class RateScheduler {
     else this.clearTimer(state);
   }
 
-  private pick(state: ScopeState): RateWaiter {
+  /** The ready waiter to serve next, if any is ready. */
+  private pick(state: ScopeState, now: number): RateWaiter | undefined {
     let best: RateWaiter | undefined;
     let bestOrder = 0;
     for (const [waiter, order] of state.waiters) {
+      if (waiter.readyAt > now) continue;
       if (best === undefined || this.before(waiter, order, best, bestOrder)) {
         best = waiter;
         bestOrder = order;
       }
     }
-    if (best === undefined) throw new Error('pick() on an empty scope');
     return best;
   }
 
@@ -133,11 +138,16 @@ export class RateScheduler {
 
   private armTimer(state: ScopeState): void {
     const now = this.now();
+    let firstReady = Number.POSITIVE_INFINITY;
+    let holdsProcess = false;
+    for (const waiter of state.waiters.keys()) {
+      firstReady = Math.min(firstReady, waiter.readyAt);
+      if (waiter.urgency === 'final') holdsProcess = true;
+    }
     // Timers may fire a little early against a sub-millisecond clock; one more millisecond
     // then is cheaper than a busy retry.
-    const delay = Math.max(1, Math.ceil(state.bucket.waitMs(now)));
+    const delay = Math.max(1, Math.ceil(Math.max(state.bucket.waitMs(now), firstReady - now)));
     const at = now + delay;
-    const holdsProcess = [...state.waiters.keys()].some((waiter) => waiter.urgency === 'final');
     if (state.timer !== undefined && state.timerAt <= at && state.timerHoldsProcess === holdsProcess) return;
     this.clearTimer(state);
     state.timerAt = at;

@@ -5,6 +5,8 @@ import type { CallUrgency, RateWaiter } from './rate-scheduler.js';
 export interface PartOwner {
   readonly lastServedAt: number;
   readonly ended: boolean;
+  /** Minimum time between two calls on one message. */
+  readonly minEditIntervalMs: number;
   grant(part: ReplyPart): boolean;
 }
 
@@ -31,7 +33,6 @@ export class ReplyPart implements RateWaiter {
   waiting = false;
   queuedAsFinal = false;
   waitingSince = 0;
-  timer: NodeJS.Timeout | undefined = undefined;
   lastCallAt = Number.NEGATIVE_INFINITY;
   /** Earliest next attempt after a failure (backoff). */
   retryAt = Number.NEGATIVE_INFINITY;
@@ -61,19 +62,18 @@ export class ReplyPart implements RateWaiter {
     return this.owner.lastServedAt;
   }
 
+  /** The edit interval since the last call on this message has passed, and any backoff. */
+  get readyAt(): number {
+    return Math.max(this.lastCallAt + this.owner.minEditIntervalMs, this.retryAt);
+  }
+
   /** Called by the scheduler with a token. */
   grant(): boolean {
     return this.owner.grant(this);
   }
 
-  /** True while a call, a queue slot or a timer will bring this part forward by itself. */
+  /** True while a call or a queue slot will bring this part forward by itself. */
   get busy(): boolean {
-    return this.inFlight || this.waiting || this.timer !== undefined;
-  }
-
-  /** Stops the part's timer. */
-  clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    return this.inFlight || this.waiting;
   }
 }

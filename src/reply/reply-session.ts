@@ -51,6 +51,8 @@ export class ReplySession implements ReplyHandle, PartOwner {
   lastServedAt = Number.NEGATIVE_INFINITY;
   /** True once complete, interrupt or fail was called. */
   ended = false;
+  /** Minimum time between two calls on one message of the target. */
+  readonly minEditIntervalMs: number;
   private answer = '';
   private content = '';
   private thinkingShown = false;
@@ -65,6 +67,7 @@ export class ReplySession implements ReplyHandle, PartOwner {
   constructor(private readonly context: SessionContext) {
     this.parts = [new ReplyPart(this, 0, 0, '')];
     this.logger = context.logger;
+    this.minEditIntervalMs = context.target.minEditIntervalMs;
   }
 
   /** Shows the sign of life: the target's indicator, or a placeholder message. */
@@ -110,7 +113,8 @@ export class ReplySession implements ReplyHandle, PartOwner {
     const now = this.context.now();
     part.waiting = false;
     part.queuedAsFinal = false;
-    if (part.failingSince !== undefined) part.queuedWhileFailingMs += now - part.waitingSince;
+    // Only the wait for budget is forgiven, not the backoff the part sat out in the queue.
+    if (part.failingSince !== undefined) part.queuedWhileFailingMs += Math.max(0, now - Math.max(part.waitingSince, part.readyAt));
     if (part.inFlight || part.gaveUp || this.settled) return false;
     this.layout();
     const rendering = this.render(part);
@@ -136,7 +140,7 @@ export class ReplySession implements ReplyHandle, PartOwner {
     return this.outcome;
   }
 
-  /** Moves every part forward: queue it for budget, or wait for its edit interval or backoff. */
+  /** Queues every part that has something new to show; the scheduler waits for its interval and budget. */
   private pump(): void {
     if (this.settled) return;
     this.layout();
@@ -151,12 +155,6 @@ export class ReplySession implements ReplyHandle, PartOwner {
       const rendering = this.render(part);
       if (rendering === undefined || rendering.text === part.shown) continue;
       if (part.ref === undefined && !this.mayPost(part)) continue;
-      const readyAt = Math.max(part.lastCallAt + this.context.target.minEditIntervalMs, part.retryAt);
-      if (now < readyAt) {
-        this.armPartTimer(part, readyAt - now);
-        continue;
-      }
-      part.clearTimer();
       this.enqueue(part, now);
     }
   }
@@ -166,19 +164,6 @@ export class ReplySession implements ReplyHandle, PartOwner {
     part.waiting = true;
     part.queuedAsFinal = part.urgency === 'final';
     this.context.scheduler.request(this.context.target.scopeOf(part.ref === undefined ? 'post' : 'edit'), part);
-  }
-
-  private armPartTimer(part: ReplyPart, delayMs: number): void {
-    if (part.timer !== undefined) {
-      if (part.urgency === 'final') part.timer.ref();
-      return;
-    }
-    part.timer = setTimeout(() => {
-      part.timer = undefined;
-      this.pump();
-    }, Math.max(1, Math.ceil(delayMs)));
-    // An interim update must not keep a stopping process alive; a final text must.
-    if (part.urgency !== 'final') part.timer.unref();
   }
 
   /** Splits off parts that have grown past the limit; never touches a part whose final text landed. */
@@ -305,7 +290,6 @@ export class ReplySession implements ReplyHandle, PartOwner {
       const failingMs = now - part.failingSince - part.queuedWhileFailingMs;
       if (part.urgency === 'final' && failingMs >= this.context.finalRetryWindowMs) {
         part.gaveUp = true;
-        part.clearTimer();
         metrics?.finalEditFailures.inc({ platform: target.platform });
         logger.error({ platform: target.platform, part: part.index, call, failingMs, error: errorMessage(error) }, 'final text could not be delivered; giving up');
       } else {
@@ -337,7 +321,6 @@ export class ReplySession implements ReplyHandle, PartOwner {
     }
     this.settled = true;
     for (const part of this.parts) {
-      part.clearTimer();
       if (part.waiting) this.context.scheduler.withdraw(this.context.target.scopeOf(part.ref === undefined ? 'post' : 'edit').key, part);
     }
     const { metrics, target } = this.context;
