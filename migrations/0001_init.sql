@@ -11,6 +11,9 @@ CREATE TABLE conversations (
   thread_key TEXT NOT NULL,
   system_prompt TEXT,
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  -- Messages that may enter prompts (kept by the triggers below), so counting the turns a prompt
+  -- leaves out never scans a long conversation.
+  prompt_turns INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -56,6 +59,27 @@ CREATE UNIQUE INDEX messages_user_platform_message
 -- The history load on every request reads this index alone, newest turn first, and fetches the
 -- content of only the turns that fit the budget (also the foreign-key lookup of cascading deletes).
 CREATE INDEX messages_history ON messages (conversation_id, turn, id, role, token_count, in_prompt, status);
+
+-- conversations.prompt_turns follows every insert, status or in_prompt change, and delete.
+CREATE TRIGGER messages_prompt_turns_insert AFTER INSERT ON messages
+WHEN NEW.in_prompt = 1 AND NEW.status IN ('complete', 'interrupted')
+BEGIN
+  UPDATE conversations SET prompt_turns = prompt_turns + 1 WHERE id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER messages_prompt_turns_update AFTER UPDATE OF in_prompt, status, conversation_id ON messages
+BEGIN
+  UPDATE conversations SET prompt_turns = prompt_turns - 1
+  WHERE id = OLD.conversation_id AND OLD.in_prompt = 1 AND OLD.status IN ('complete', 'interrupted');
+  UPDATE conversations SET prompt_turns = prompt_turns + 1
+  WHERE id = NEW.conversation_id AND NEW.in_prompt = 1 AND NEW.status IN ('complete', 'interrupted');
+END;
+
+CREATE TRIGGER messages_prompt_turns_delete AFTER DELETE ON messages
+WHEN OLD.in_prompt = 1 AND OLD.status IN ('complete', 'interrupted')
+BEGIN
+  UPDATE conversations SET prompt_turns = prompt_turns - 1 WHERE id = OLD.conversation_id;
+END;
 
 -- Start-up recovery looks only for replies a crash left streaming.
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';

@@ -238,8 +238,9 @@ export class ConversationRepository {
 
   /**
    * The prompt history fitted to a budget, read from the newest end of the covering history index;
-   * only the kept turns' content is read from the table (counting the dropped turns reads the index
-   * alone), so a 10,000-message conversation costs little more than what fits. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
+   * only the kept turns' content is read from the table, and the dropped turns are counted from the
+   * conversation's `prompt_turns` (kept by triggers), so a 10,000-message conversation costs what
+   * fits, not its length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
    * listPromptMessages(id), upToMessageId), budget })` gives, and throws the same
    * `message_too_large` when the newest message and the system prompt alone exceed the budget.
    */
@@ -276,7 +277,12 @@ export class ConversationRepository {
       pageSize *= 2;
       rows = this.statements.selectHistoryPageBefore.all(conversationId, upTo, upTo, last[3], last[0], pageSize);
     }
-    const eligible = exhausted ? kept.length : this.statements.countHistory.get(conversationId, upTo, upTo)! + (current ? 1 : 0);
+    let eligible = kept.length;
+    if (!exhausted) {
+      // Every prompt turn, less the user turns queued after the one being answered (few, and found by an index seek).
+      eligible = this.statements.selectPromptTurns.get(conversationId) ?? 0;
+      if (upTo !== noMessageId) eligible -= this.statements.countQueuedAfter.get(conversationId, upTo) ?? 0;
+    }
     const contents = new Map<number, string>();
     if (kept.length > 0) {
       for (const [id, content] of this.statements.selectContents.all(JSON.stringify(kept.map((row) => row[0])))) contents.set(id, content);
@@ -438,17 +444,21 @@ function prepareStatements(db: Database) {
     `${historyColumns} WHERE ${eligible} AND ${beforeTheCurrent} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`,
   );
   selectHistoryPageBefore.raw(true);
-  const countHistory = statement<[number, number, number], number>(
-    `SELECT count(*) FROM messages WHERE ${eligible} AND ${beforeTheCurrent}`,
+  const selectPromptTurns = statement<[number], number>('SELECT prompt_turns FROM conversations WHERE id = ?');
+  selectPromptTurns.pluck(true);
+  // A user message's turn is its own id, so `turn > ?` seeks straight to the newer ones.
+  const countQueuedAfter = statement<[number, number], number>(
+    `SELECT count(*) FROM messages WHERE ${eligible} AND turn > ? AND role = 'user'`,
   );
-  countHistory.pluck(true);
+  countQueuedAfter.pluck(true);
   const selectContents = statement<[string], [number, string]>('SELECT id, content FROM messages WHERE id IN (SELECT value FROM json_each(?))');
   selectContents.raw(true);
   return {
     selectHistoryRow,
     selectHistoryPage,
     selectHistoryPageBefore,
-    countHistory,
+    selectPromptTurns,
+    countQueuedAfter,
     selectContents,
     selectActive: statement<KeyParameters, ConversationRow>(
       `SELECT ${conversationColumns} FROM conversations c

@@ -43,6 +43,12 @@ function count(sql: string, ...parameters: unknown[]): number {
   }
 }
 
+/** Conversations whose trigger-kept prompt_turns differs from their messages (should be none). */
+function promptTurnsDrift(): number {
+  return count(`SELECT count(*) FROM conversations c WHERE prompt_turns <> (SELECT count(*) FROM messages m
+    WHERE m.conversation_id = c.id AND m.in_prompt = 1 AND m.status IN ('complete', 'interrupted'))`);
+}
+
 describe('conversations', () => {
   it('finds or creates one active conversation per key', () => {
     expect(repository.findActiveConversation(threadKey)).toBeUndefined();
@@ -228,6 +234,8 @@ describe('assistant replies', () => {
     });
     expect(repository.getMessage(secondReply.id)?.inPrompt).toBe(false);
     expect(repository.listMessages(conversation.id)).toHaveLength(8);
+    expect(count('SELECT prompt_turns FROM conversations WHERE id = ?', conversation.id)).toBe(5);
+    expect(promptTurnsDrift()).toBe(0);
   });
 
   it('a part posted again replaces its record', () => {
@@ -276,6 +284,7 @@ describe('recoverInterruptedReplies', () => {
       'part one part two so far',
     ]);
     expect(reopened.recoverInterruptedReplies()).toEqual([]);
+    expect(promptTurnsDrift()).toBe(0);
   });
 });
 

@@ -78,6 +78,9 @@ describe('a process killed with SIGKILL in the middle of a burst', () => {
       // No reply (or posted part) without its conversation (or message).
       expect(scalar(`SELECT count(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id WHERE c.id IS NULL`)).toBe(0);
       expect(scalar(`SELECT count(*) FROM posted_parts p LEFT JOIN messages m ON m.id = p.message_id WHERE m.id IS NULL`)).toBe(0);
+      // The prompt-turn counters kept by triggers agree with the messages.
+      expect(scalar(`SELECT count(*) FROM conversations c WHERE prompt_turns <> (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = c.id AND m.in_prompt = 1 AND m.status IN ('complete', 'interrupted'))`)).toBe(0);
       // At most one active conversation per key, and nothing left streaming after recovery.
       expect(scalar(`SELECT count(*) FROM (SELECT 1 FROM conversations WHERE active = 1
         GROUP BY platform, workspace_id, channel_id, thread_key HAVING count(*) > 1)`)).toBe(0);

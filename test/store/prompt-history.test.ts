@@ -110,7 +110,10 @@ describe('fitPromptHistory', () => {
       expect(repository.fitPromptHistory(conversationId, { systemTokens: 0, budget }), `budget ${budget}`).toEqual(reference(0, budget));
     }
     const middle = all[301]!.role === 'user' ? all[301]!.id : all[300]!.id;
-    expect(repository.fitPromptHistory(conversationId, { systemTokens: 3, budget: 100_000, upToMessageId: middle })).toEqual(reference(3, 100_000, middle));
+    for (const budget of [100, 1_000, 100_000]) {
+      const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 3, budget, upToMessageId: middle });
+      expect(fitted, `budget ${budget} up to ${middle}`).toEqual(reference(3, budget, middle));
+    }
   });
 
   it('the newest-first history scan reads the covering index alone (same SQL as the repository)', () => {
@@ -132,6 +135,11 @@ describe('fitPromptHistory', () => {
       }
       // The keyset bound is part of the index seek, not a filter over every older row.
       expect(next).toMatch(/conversation_id=\? AND \(?turn/);
+      const queued = planOf(
+        `SELECT count(*) FROM messages WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND turn > ? AND role = 'user'`,
+        [1, 2],
+      );
+      expect(queued).toMatch(/COVERING INDEX messages_history \(conversation_id=\? AND turn>\?\)/);
     } finally {
       reader.close();
     }
