@@ -17,6 +17,7 @@ import {
   type FakeChannel,
   type FakeUser,
 } from './discord-payloads.js';
+import { preciseNow } from './precise-clock.js';
 
 export { fakeIds, fakePermissions, fakeUsers, nextSnowflake, type FakeUser } from './discord-payloads.js';
 
@@ -39,6 +40,8 @@ export interface FakeMessage {
   content: string;
   /** Every content the message had, creation first. */
   history: string[];
+  /** When each version was stored (`preciseNow()`), parallel to `history` (benchmarks). */
+  historyAt: number[];
   /** `allowed_mentions` of each create/edit call that produced a version. */
   allowedMentions: unknown[];
   referenceId?: string;
@@ -70,6 +73,8 @@ export interface FakeDiscordOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Gateway heartbeat interval sent in HELLO. */
   heartbeatIntervalMs?: number;
+  /** More text channels in the guild, besides the default ones (benchmarks spreading load). */
+  extraChannels?: Array<{ id: string; name: string }>;
 }
 
 /** Options for a user message pushed through the gateway. */
@@ -148,6 +153,7 @@ export class FakeDiscord {
     this.rateLimiter = new ChannelRateLimiter(rateLimit.limit, rateLimit.windowMs);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41_250;
     for (const channel of defaultChannels()) this.channels.set(channel.id, channel);
+    for (const channel of options.extraChannels ?? []) this.channels.set(channel.id, { id: channel.id, type: 0, name: channel.name });
     this.server = createServer((request, response) => {
       this.handleHttp(request, response).catch((error: unknown) => {
         if (!response.headersSent) this.json(response, 500, { message: String(error), code: 0 });
@@ -206,6 +212,7 @@ export class FakeDiscord {
       author,
       content: options.content,
       history: [options.content],
+      historyAt: [preciseNow()],
       allowedMentions: [],
       referenceId: options.replyTo,
       flags: 0,
@@ -613,6 +620,7 @@ export class FakeDiscord {
       author: fakeUsers.bot,
       content,
       history: [content],
+      historyAt: [preciseNow()],
       allowedMentions: [payload.allowed_mentions],
       referenceId: extra.referenceId,
       flags: extra.flags ?? Number(payload.flags ?? 0),
@@ -635,6 +643,7 @@ export class FakeDiscord {
     if (typeof payload.content === 'string') {
       message.content = payload.content;
       message.history.push(payload.content);
+      message.historyAt.push(preciseNow());
       message.allowedMentions.push(payload.allowed_mentions);
     }
     if (!(message.flags & ephemeralFlag)) {

@@ -15,6 +15,7 @@ import {
   type FrameError,
   type StreamIdentity,
 } from './fake-groq-frames.js';
+import { preciseNow } from './precise-clock.js';
 
 export { tokenize } from './fake-groq-frames.js';
 
@@ -31,7 +32,16 @@ export interface RecordedRequest {
   closed: Promise<void>;
   /** Date.now() when the request's socket/connection closed before the response finished, if it did. */
   abortedAt?: number;
+  /** `preciseNow()` when the body had arrived (same moment as `receivedAt`, sub-millisecond; benchmarks). */
+  arrivedAt?: number;
+  /** `preciseNow()` when the first content chunk was written (`text` behaviours; benchmarks). */
+  firstContentAt?: number;
+  /** `preciseNow()` when the last content chunk was written (`text` behaviours; benchmarks). */
+  lastContentAt?: number;
+  /** The answer text streamed in content chunks (`text` behaviours; benchmarks). */
+  contentText?: string;
 }
+
 
 /** How the fake answers one request. */
 export type FakeGroqBehaviour =
@@ -158,6 +168,7 @@ class Pacer {
       const due = Math.min(stream.frames.length, Math.floor(((now - stream.startedAt) * stream.tokensPerSecond) / 1000) + 1);
       if (due > stream.sent) {
         stream.response.write(stream.frames.slice(stream.sent, due).join(''));
+        stream.wrote?.(stream.sent, due);
         stream.sent = due;
       }
       if (stream.sent === stream.frames.length) {
@@ -181,6 +192,8 @@ interface PacedStream {
   startedAt: number;
   tokensPerSecond: number;
   done(): void;
+  /** Told after each write which frames [from, to) it carried. */
+  wrote?(from: number, to: number): void;
 }
 
 /** Starts the fake on 127.0.0.1 (ephemeral port unless told). */
@@ -224,14 +237,23 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
     ...extra,
   });
 
-  /** Writes frames now, or paced per tick; `then` runs once they are all written. */
-  const writeFrames = (response: ServerResponse, frames: string[], tokensPerSecond: number | undefined, then: () => void): void => {
+  /** Writes frames now, or paced per tick; `then` runs once they are all written; `wrote` hears of each write. */
+  const writeFrames = (
+    response: ServerResponse,
+    frames: string[],
+    tokensPerSecond: number | undefined,
+    then: () => void,
+    wrote?: (from: number, to: number) => void,
+  ): void => {
     if (tokensPerSecond === undefined || tokensPerSecond <= 0 || frames.length === 0) {
-      if (frames.length > 0) response.write(frames.join(''));
+      if (frames.length > 0) {
+        response.write(frames.join(''));
+        wrote?.(0, frames.length);
+      }
       then();
       return;
     }
-    pacer.add({ response, frames, sent: 0, startedAt: performance.now(), tokensPerSecond, done: then });
+    pacer.add({ response, frames, sent: 0, startedAt: performance.now(), tokensPerSecond, done: then, wrote });
   };
 
   const playText = (behaviour: Extract<FakeGroqBehaviour, { kind: 'text' }>, request: RecordedRequest, response: ServerResponse): void => {
@@ -245,13 +267,27 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
       completion_tokens: behaviour.usage?.completion_tokens ?? frames.length,
       reasoning_tokens: reasoning.length > 0 ? reasoning.length : undefined,
     };
+    request.contentText = content.join('');
+    const firstContent = reasoning.length;
+    const noteContent = (from: number, to: number): void => {
+      if (content.length === 0) return;
+      const at = preciseNow();
+      if (from <= firstContent && to > firstContent) request.firstContentAt = at;
+      if (to === frames.length) request.lastContentAt = at;
+    };
     const start = (): void => {
       if (response.destroyed) return;
       response.writeHead(200, streamHeaders(identity, promptTokens, behaviour.headers));
       response.write(roleFrame(identity));
-      writeFrames(response, frames, behaviour.tokensPerSecond, () => {
-        if (!response.destroyed) response.end(finishFrame(identity, behaviour.finishReason ?? 'stop', usage, behaviour.usageOnlyInXGroq) + doneFrame);
-      });
+      writeFrames(
+        response,
+        frames,
+        behaviour.tokensPerSecond,
+        () => {
+          if (!response.destroyed) response.end(finishFrame(identity, behaviour.finishReason ?? 'stop', usage, behaviour.usageOnlyInXGroq) + doneFrame);
+        },
+        noteContent,
+      );
     };
     if (behaviour.firstByteDelayMs !== undefined && behaviour.firstByteDelayMs > 0) later(behaviour.firstByteDelayMs, start);
     else start();
@@ -365,6 +401,7 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
         body,
         rawBody,
         receivedAt: Date.now(),
+        arrivedAt: preciseNow(),
         closed: new Promise<void>((resolve) => {
           markClosed = resolve;
         }),

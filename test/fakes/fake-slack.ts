@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage as HttpRequest, type Server, type Se
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { preciseNow } from './precise-clock.js';
 
 export { deliverCommand, deliverEvent, signSlackRequest, type Delivery, type DeliveryOptions } from './slack-signer.js';
 
@@ -43,6 +44,8 @@ export interface FakeSlackMessage {
   history: string[];
   /** Every markdown block text the message had, creation first. */
   markdownHistory: Array<string | undefined>;
+  /** When each version was stored (`preciseNow()`), parallel to `history` (benchmarks). */
+  historyAt: number[];
 }
 
 /** A POST to a `response_url`. */
@@ -275,7 +278,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         if (markdown !== undefined && markdown.length > markdownLimit) return fail('invalid_blocks');
         const ts = nextTs();
         const threadTs = typeof body.thread_ts === 'string' ? body.thread_ts : undefined;
-        messages.set(`${channel}:${ts}`, { channel, ts, threadTs, text, markdown, history: [text], markdownHistory: [markdown] });
+        messages.set(`${channel}:${ts}`, { channel, ts, threadTs, text, markdown, history: [text], markdownHistory: [markdown], historyAt: [preciseNow()] });
         reply(response, 200, { ok: true, channel, ts, message: { type: 'message', text, user: fakeSlackIds.botUserId, bot_id: fakeSlackIds.botId, ts, thread_ts: threadTs } });
         return;
       }
@@ -307,6 +310,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         message.markdown = markdown;
         message.history.push(text);
         message.markdownHistory.push(markdown);
+        message.historyAt.push(preciseNow());
         reply(response, 200, { ok: true, channel, ts, text });
         return;
       }
