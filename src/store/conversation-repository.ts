@@ -12,6 +12,7 @@ import type {
   NewUserMessage,
   PromptMessage,
   StoredMessage,
+  UnansweredMessage,
 } from './types.js';
 
 /** Options of the repository. */
@@ -362,6 +363,29 @@ export class ConversationRepository {
     return replies;
   }
 
+  /**
+   * User messages stored since `since` (ms) in active conversations that no reply was started for,
+   * oldest first: the service stopped before answering them, and a platform retry is a duplicate by
+   * then. Refused (not in prompt) messages are left out: they were answered with a fixed text.
+   */
+  listUnansweredUserMessages(since: number): UnansweredMessage[] {
+    return this.statements.selectUnanswered.all(since, since).map((row) => ({
+      message: toStoredMessage(row),
+      conversation: toConversation({
+        id: row.conversation_id,
+        platform: row.c_platform,
+        workspace_id: row.c_workspace_id,
+        channel_id: row.c_channel_id,
+        thread_key: row.c_thread_key,
+        system_prompt: row.c_system_prompt,
+        active: row.c_active,
+        created_at: row.c_created_at,
+        updated_at: row.c_updated_at,
+      }),
+      channelId: row.channel_id,
+    }));
+  }
+
   /** Deletes conversations (with their messages and parts) idle for more than `retentionDays`; 0 keeps everything. */
   deleteIdleConversations(retentionDays: number): number {
     if (!(retentionDays > 0)) return 0;
@@ -412,6 +436,18 @@ interface PartRow {
   platform_message_id: string;
   handle: string | null;
   text: string;
+}
+
+interface UnansweredRow extends MessageRow {
+  channel_id: string;
+  c_platform: Platform;
+  c_workspace_id: string;
+  c_channel_id: string;
+  c_thread_key: string;
+  c_system_prompt: string | null;
+  c_active: number;
+  c_created_at: number;
+  c_updated_at: number;
 }
 
 interface ChannelPromptRow {
@@ -546,6 +582,17 @@ function prepareStatements(db: Database) {
     ),
     deleteChannelPrompt: statement<[Platform, string, string]>(
       'DELETE FROM channel_settings WHERE platform = ? AND workspace_id = ? AND channel_id = ?',
+    ),
+    // Recent conversations first (their updated_at index), then their messages; a reply's turn is the question's id.
+    selectUnanswered: statement<[number, number], UnansweredRow>(
+      `SELECT ${messageColumns.split(', ').map((column) => `m.${column}`).join(', ')}, m.channel_id,
+         c.platform AS c_platform, c.workspace_id AS c_workspace_id, c.channel_id AS c_channel_id, c.thread_key AS c_thread_key,
+         c.system_prompt AS c_system_prompt, c.active AS c_active, c.created_at AS c_created_at, c.updated_at AS c_updated_at
+       FROM conversations c JOIN messages m ON m.conversation_id = c.id
+       WHERE c.updated_at >= ? AND c.active = 1
+         AND m.role = 'user' AND m.created_at >= ? AND m.in_prompt = 1 AND m.status = 'complete' AND m.channel_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = m.conversation_id AND a.turn = m.id AND a.role = 'assistant')
+       ORDER BY m.id`,
     ),
     deleteIdle: statement<[number]>('DELETE FROM conversations WHERE updated_at < ?'),
     deleteConversation: statement<[number]>('DELETE FROM conversations WHERE id = ?'),

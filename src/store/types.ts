@@ -86,3 +86,11 @@ export interface ChannelSystemPrompt {
   setBy: string;
   setAt: number;
 }
+
+/** A stored user message no reply was ever started for (the service stopped first), with where it was asked. */
+export interface UnansweredMessage {
+  message: StoredMessage;
+  conversation: Conversation;
+  /** The channel the message was posted in. */
+  channelId: string;
+}

@@ -377,3 +377,32 @@ describe('a conversation forgotten while a reply streams', () => {
     expect(count('SELECT count(*) FROM posted_parts')).toBe(0);
   });
 });
+
+describe('listUnansweredUserMessages', () => {
+  it('finds recent user messages of active conversations that no reply was started for, oldest first', () => {
+    const conversation = repository.findOrCreateActiveConversation(threadKey);
+    const ask = (id: string, overrides: Partial<NewUserMessage> = {}) => {
+      const result = repository.appendUserMessage(userMessage(conversation.id, { platformMessageId: id, eventId: `Ev-${id}`, ...overrides }));
+      if (result.status !== 'stored') throw new Error('not stored');
+      return result.message;
+    };
+    const old = ask('old');
+    store.clock.now += 10_000;
+    const answered = ask('answered');
+    repository.finishAssistantReply(repository.startAssistantReply(conversation.id, model, answered.id).id, { status: 'complete', content: 'yes' });
+    const failed = ask('failed-reply');
+    repository.finishAssistantReply(repository.startAssistantReply(conversation.id, model, failed.id).id, { status: 'failed', content: 'no' });
+    ask('refused', { inPrompt: false });
+    const waiting = ask('waiting');
+    const alsoWaiting = ask('also-waiting');
+    const elsewhere = repository.findOrCreateActiveConversation({ ...threadKey, channelId: 'C7', threadKey: 'x' });
+    const resetLater = repository.appendUserMessage(userMessage(elsewhere.id, { channelId: 'C7', platformMessageId: 'reset', eventId: 'Ev-reset' }));
+    expect(resetLater.status).toBe('stored');
+    repository.resetConversation({ ...threadKey, channelId: 'C7', threadKey: 'x' });
+
+    const unanswered = repository.listUnansweredUserMessages(store.clock.now - 5_000);
+    expect(unanswered.map((item) => item.message.id)).toEqual([waiting.id, alsoWaiting.id]);
+    expect(unanswered[0]).toEqual({ message: waiting, conversation: repository.getConversation(conversation.id), channelId: 'C1' });
+    expect(repository.listUnansweredUserMessages(0).map((item) => item.message.id)).toEqual([old.id, waiting.id, alsoWaiting.id]);
+  });
+});
