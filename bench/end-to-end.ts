@@ -1,0 +1,335 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Platform } from '../src/platform.js';
+import { fakeIds, fakeUsers, startFakeDiscord, type FakeDiscord } from '../test/fakes/fake-discord.js';
+import { fakeGroqDefaults, startFakeGroq, type FakeGroq } from '../test/fakes/fake-groq.js';
+import { deliverEvent, fakeSlackIds, startFakeSlack, type Delivery, type FakeSlack } from '../test/fakes/fake-slack.js';
+import { preciseNow } from '../test/fakes/precise-clock.js';
+import { lastUserContent, measureReply, percentile, scopeUse, totalUse, type ReplyMeasure, type ScopeUse, type SentConversation } from './end-to-end-measure.js';
+import { discordChannelIds, planConversations, seedHistories, slackChannelIds, type PlanOptions, type PlannedConversation } from './end-to-end-plan.js';
+import { startServiceProcess, type ServiceProcess } from './end-to-end-process.js';
+
+/**
+ * The whole service, as `npm start` runs it (a child process, so its CPU and memory are its own),
+ * against the fake Slack (HTTP mode, signed deliveries), the fake Discord (the real discord.js client
+ * on its gateway) and the fake Groq, with the platforms' default budgets: 50 conversations, each
+ * with 200 stored messages, asked at once (events 10 ms apart) and answered with 400 tokens, in a
+ * round at 500 tokens/s and one at 1,000 tokens/s.
+ */
+
+const load: PlanOptions = {
+  slackConversations: 25,
+  slackChannels: 5,
+  discordConversations: 25,
+  discordChannels: 5,
+  historyMessages: 200,
+  answerTokens: 400,
+};
+const roundsTokensPerSecond = [500, 1_000];
+const eventSpacingMs = 10;
+const model = 'openai/gpt-oss-120b';
+const platformLimits: Record<Platform, number> = { slack: 3_500, discord: 2_000 };
+/** The service's default budgets (adapters/slack/slack-reply-target.ts, adapters/discord/reply-scopes.ts). */
+const budgets = {
+  slackUpdate: { capacity: 20, refillPerSecond: 50 / 60 },
+  slackPost: { capacity: 3, refillPerSecond: 1 },
+  discordChannel: { capacity: 5, refillPerSecond: 1 },
+};
+/**
+ * The fake Groq reports the free plan's 8K tokens per minute by default, and the service rightly fits
+ * prompts under it (about 88 of the 200 messages); a paid plan's limit lets the whole history through.
+ */
+const paidPlanHeaders = { 'x-ratelimit-limit-tokens': '250000', 'x-ratelimit-remaining-tokens': '240000' };
+const targets = { eventToRequestP99Ms: 10, lastDeltaToFinalP50Ms: 1_500, budgetUse: 0.9 };
+
+/** Runs both rounds and prints their figures. */
+export async function run(): Promise<void> {
+  console.log('end-to-end: the service process against fake Slack, Discord and Groq, default rate limits');
+  console.log(
+    `  ${load.slackConversations} Slack threads (one workspace, ${load.slackChannels} channels) + ${load.discordConversations} Discord reply chains (${load.discordChannels} channels);` +
+      ` ${load.historyMessages} stored messages each; ${load.answerTokens}-token answers; events ${eventSpacingMs} ms apart after one warm-up reply per platform`,
+  );
+  console.log('  clocks: every time is taken in this (bench) process, which hosts all the fakes, with performance.timeOrigin + performance.now()');
+  for (const tokensPerSecond of roundsTokensPerSecond) {
+    const result = await runRound(tokensPerSecond);
+    printRound(result);
+  }
+}
+
+interface RoundResult {
+  tokensPerSecond: number;
+  seedMs: number;
+  measures: ReplyMeasure[];
+  missingReplies: number;
+  rateLimited: { slack: number; discord: number };
+  contended: ScopeUse[];
+  slackPosts: ScopeUse[];
+  cpuMs: number;
+  peakRssMb: number;
+  wallMs: number;
+  outcomes: Record<string, number>;
+  exitCode: number | null;
+  deliveryFailures: number;
+}
+
+async function runRound(tokensPerSecond: number): Promise<RoundResult> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-bench-'));
+  const databasePath = path.join(directory, 'bench.db');
+  const plan = planConversations(load);
+  const seedStartedAt = preciseNow();
+  seedHistories(databasePath, plan, model);
+  const seedMs = preciseNow() - seedStartedAt;
+
+  const [groq, slack, discord] = await Promise.all([
+    startFakeGroq(),
+    startFakeSlack(),
+    startFakeDiscord({ extraChannels: discordChannelIds(load.discordChannels).map((id, index) => ({ id, name: `bench-${index}` })) }),
+  ]);
+  const answers = new Map(plan.map((conversation) => [conversation.question, conversation.answer]));
+  groq.setFallback((request) => {
+    const question = lastUserContent(request);
+    return { kind: 'text', text: answers.get(question) ?? `You said: ${question}`, tokensPerSecond, headers: paidPlanHeaders };
+  });
+  let service: ServiceProcess | undefined;
+  try {
+    service = await startServiceProcess(serviceEnvironment(databasePath, groq, slack, discord), directory);
+    const eventsUrl = `http://127.0.0.1:${service.port}/slack/events`;
+    await warmUp(service, eventsUrl, discord);
+
+    const roundStartedAt = Date.now();
+    const cpuBefore = service.cpuMs();
+    const sent = await sendEvents(plan, eventsUrl, discord);
+    const deliveries = await Promise.all(sent.map((entry) => entry.delivery));
+    await service.waitForLog('reply finished', 2 + plan.length, 120_000);
+    const cpuAfter = service.cpuMs();
+    const peakRssMb = service.peakRssMb();
+
+    const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
+    const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
+    const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
+    const outcomes: Record<string, number> = {};
+    for (const line of service.logs.slice(0)) {
+      if (line.msg !== 'reply finished') continue;
+      const outcome = String(line.outcome);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    const round: RoundResult = {
+      tokensPerSecond,
+      seedMs,
+      measures,
+      missingReplies: measures.filter((measure) => measure.parts === 0).length,
+      rateLimited: { slack: slack.rateLimitedCount, discord: discord.rateLimitedCalls.length },
+      contended: contendedScopes(slack, discord, roundStartedAt),
+      slackPosts: slackPostScopes(slack, roundStartedAt),
+      cpuMs: (cpuAfter - cpuBefore) / plan.length,
+      peakRssMb,
+      wallMs: lastFinalAt - firstEventAt,
+      outcomes,
+      exitCode: null,
+      deliveryFailures: deliveries.filter((delivery) => delivery !== undefined && delivery.status !== 200).length,
+    };
+    round.exitCode = await service.stop();
+    service = undefined;
+    return round;
+  } finally {
+    await service?.stop();
+    await Promise.all([groq.close(), slack.close(), discord.close()]);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+function lastContentAt(groq: FakeGroq, conversation: SentConversation): number | undefined {
+  return groq.requests.find((request) => lastUserContent(request) === conversation.question)?.lastContentAt;
+}
+
+function serviceEnvironment(databasePath: string, groq: FakeGroq, slack: FakeSlack, discord: FakeDiscord): Record<string, string> {
+  return {
+    GROQ_API_KEY: fakeGroqDefaults.apiKey,
+    GROQ_BASE_URL: groq.baseUrl,
+    GROQ_MODEL: model,
+    PORT: '0',
+    DATABASE_PATH: databasePath,
+    LOG_LEVEL: 'info',
+    SLACK_BOT_TOKEN: fakeSlackIds.botToken,
+    SLACK_SIGNING_SECRET: fakeSlackIds.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    DISCORD_BOT_TOKEN: discord.token,
+    DISCORD_API_URL: discord.apiUrl,
+  };
+}
+
+let eventSequence = 0;
+
+/** An `app_mention` inside an existing thread, shaped like Slack's Events API body. */
+function slackMention(channel: string, threadTs: string | undefined, text: string): { body: Record<string, unknown>; ts: string } {
+  eventSequence += 1;
+  const ts = `${1_764_500_000 + eventSequence}.000100`;
+  const event: Record<string, unknown> = {
+    type: 'app_mention',
+    user: 'U0ADA00001',
+    text: `<@${fakeSlackIds.botUserId}> ${text}`,
+    ts,
+    team: fakeSlackIds.teamId,
+    channel,
+    event_ts: ts,
+    ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+  };
+  const body = {
+    token: 'bench-verification-token',
+    team_id: fakeSlackIds.teamId,
+    api_app_id: fakeSlackIds.appId,
+    event,
+    type: 'event_callback',
+    event_id: `Ev0BENCH${String(eventSequence).padStart(6, '0')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: fakeSlackIds.teamId, user_id: fakeSlackIds.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+  return { body, ts };
+}
+
+/** One reply per platform outside the measured channels, then time for the shared Slack edit budget to refill. */
+async function warmUp(service: ServiceProcess, eventsUrl: string, discord: FakeDiscord): Promise<void> {
+  const mention = slackMention('C0WARMUP01', undefined, 'warm up');
+  const delivery = await deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret });
+  if (delivery.status !== 200) throw new Error(`warm-up delivery answered ${delivery.status}`);
+  discord.sendMessage({ channelId: fakeIds.general, content: `<@${discord.botUserId}> warm up`, author: fakeUsers.ada });
+  await service.waitForLog('reply finished', 2, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+}
+
+/** Delivers every conversation's event on a fixed schedule, platforms interleaved. */
+async function sendEvents(
+  plan: PlannedConversation[],
+  eventsUrl: string,
+  discord: FakeDiscord,
+): Promise<Array<{ conversation: SentConversation; delivery: Promise<Delivery> | undefined }>> {
+  const slack = plan.filter((conversation) => conversation.platform === 'slack');
+  const discordPlan = plan.filter((conversation) => conversation.platform === 'discord');
+  const order: PlannedConversation[] = [];
+  for (let index = 0; index < Math.max(slack.length, discordPlan.length); index += 1) {
+    if (slack[index]) order.push(slack[index]!);
+    if (discordPlan[index]) order.push(discordPlan[index]!);
+  }
+  const sent: Array<{ conversation: SentConversation; delivery: Promise<Delivery> | undefined }> = [];
+  const startedAt = preciseNow();
+  for (const [index, conversation] of order.entries()) {
+    const due = startedAt + index * eventSpacingMs;
+    const wait = due - preciseNow();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (conversation.platform === 'slack') {
+      const mention = slackMention(conversation.channelId, conversation.threadKey, conversation.question);
+      const eventAt = preciseNow();
+      const delivery = deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret });
+      sent.push({ conversation: { ...conversation, eventAt, questionMessageId: mention.ts }, delivery });
+    } else {
+      const eventAt = preciseNow();
+      const id = discord.sendMessage({
+        channelId: conversation.channelId,
+        content: `<@${discord.botUserId}> ${conversation.question}`,
+        author: fakeUsers.ada,
+        replyTo: conversation.replyToMessageId,
+      });
+      sent.push({ conversation: { ...conversation, eventAt, questionMessageId: id }, delivery: undefined });
+    }
+  }
+  return sent;
+}
+
+/** The scopes replies compete for: the workspace's chat.update budget and each Discord channel's. */
+function contendedScopes(slack: FakeSlack, discord: FakeDiscord, since: number): ScopeUse[] {
+  const updates = slack.callsTo('chat.update').filter((call) => call.at >= since);
+  const scopes = [scopeUse('slack chat.update (workspace)', updates.map((call) => call.at), budgets.slackUpdate.capacity, budgets.slackUpdate.refillPerSecond)];
+  for (const channelId of discordChannelIds(load.discordChannels)) {
+    const route = new RegExp(`^/channels/${channelId}/messages(/\\d+)?$`);
+    const calls = discord.calls.filter((call) => call.at >= since && (call.method === 'POST' || call.method === 'PATCH') && route.test(call.path));
+    scopes.push(scopeUse(`discord channel ${channelId}`, calls.map((call) => call.at), budgets.discordChannel.capacity, budgets.discordChannel.refillPerSecond));
+  }
+  return scopes;
+}
+
+/** Slack posts, per channel (about one per second, bursts of 3): not contended beyond the first posts. */
+function slackPostScopes(slack: FakeSlack, since: number): ScopeUse[] {
+  return slackChannelIds(load.slackChannels).map((channelId) => {
+    const posts = slack.callsTo('chat.postMessage').filter((call) => call.at >= since && call.body.channel === channelId);
+    return scopeUse(`slack chat.postMessage ${channelId}`, posts.map((call) => call.at), budgets.slackPost.capacity, budgets.slackPost.refillPerSecond);
+  });
+}
+
+// ---- printing ---------------------------------------------------------------------------------
+
+function formatMs(value: number): string {
+  if (Number.isNaN(value)) return 'n/a';
+  if (Math.abs(value) >= 1_000) return `${(value / 1000).toFixed(2)} s`;
+  return Math.abs(value) >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
+}
+
+function pair(values: number[]): string {
+  return `p50 ${formatMs(percentile(values, 50))}, p99 ${formatMs(percentile(values, 99))}`;
+}
+
+function verdict(pass: boolean): string {
+  return pass ? 'PASS' : 'FAIL';
+}
+
+function byPlatform(measures: ReplyMeasure[], pick: (measure: ReplyMeasure) => number): string {
+  return (['slack', 'discord'] as const)
+    .map((platform) => `${platform} ${pair(measures.filter((measure) => measure.platform === platform).map(pick))}`)
+    .join('; ');
+}
+
+function printRound(round: RoundResult): void {
+  const { measures } = round;
+  const line = (label: string, text: string) => console.log(`    ${label.padEnd(30)} ${text}`);
+  console.log(`\n  round: fake Groq at ${round.tokensPerSecond} tokens/s (seeding ${load.historyMessages * measures.length} messages took ${(round.seedMs / 1000).toFixed(1)} s)`);
+  const promptSizes = measures.map((measure) => measure.promptMessages);
+  const bytes = measures.map((measure) => measure.requestBytes);
+  const requestCounts = measures.map((measure) => measure.requests);
+  line(
+    'Groq requests',
+    `${requestCounts.filter((count) => count === 1).length}/${measures.length} questions asked exactly once; prompts of ${Math.min(...promptSizes)}–${Math.max(...promptSizes)} messages, ${(Math.min(...bytes) / 1024).toFixed(0)}–${(Math.max(...bytes) / 1024).toFixed(0)} KB; answers ${Math.min(...measures.map((measure) => measure.answerChars))}–${Math.max(...measures.map((measure) => measure.answerChars))} chars`,
+  );
+  const eventToRequest = measures.map((measure) => measure.eventToRequestMs);
+  line('event → Groq request', `${pair(eventToRequest)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(eventToRequest, 99) <= targets.eventToRequestP99Ms)})`);
+  line('', byPlatform(measures, (measure) => measure.eventToRequestMs));
+  line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));
+  line('', byPlatform(measures, (measure) => measure.firstDeltaToFirstTextMs));
+  const lastToFinal = measures.map((measure) => measure.lastDeltaToFinalMs);
+  line('last delta → final text', `${pair(lastToFinal)}  (target p50 ≤ ${formatMs(targets.lastDeltaToFinalP50Ms)}: ${verdict(percentile(lastToFinal, 50) <= targets.lastDeltaToFinalP50Ms)})`);
+  line('', byPlatform(measures, (measure) => measure.lastDeltaToFinalMs));
+  const edits = (platform: Platform) => measures.filter((measure) => measure.platform === platform).map((measure) => measure.edits);
+  line(
+    'edits per reply',
+    (['slack', 'discord'] as const).map((platform) => `${platform} p50 ${percentile(edits(platform), 50)}, max ${Math.max(...edits(platform))}`).join('; ') +
+      `  (parts per reply: max ${Math.max(...measures.map((measure) => measure.parts))})`,
+  );
+  const rateLimited = round.rateLimited.slack + round.rateLimited.discord;
+  line('429s', `${rateLimited} (Slack ${round.rateLimited.slack}, Discord ${round.rateLimited.discord})  (target 0: ${verdict(rateLimited === 0)})`);
+  const inexact = measures.filter((measure) => !measure.exact).length;
+  line(
+    'inexact final texts',
+    `${inexact} of ${measures.length}${round.missingReplies > 0 ? ` (${round.missingReplies} with no reply at all)` : ''}  (target 0: ${verdict(inexact === 0)})`,
+  );
+  for (const platform of ['slack', 'discord'] as const) {
+    const example = measures.find((measure) => measure.platform === platform && measure.mismatch !== undefined);
+    if (example) line('', `e.g. ${example.tag}: ${example.mismatch}`);
+  }
+  const contended = totalUse(round.contended);
+  const slackUpdate = round.contended[0]!;
+  const discordTotal = totalUse(round.contended.slice(1));
+  const posts = totalUse(round.slackPosts);
+  line(
+    'budget use',
+    `${(contended.share * 100).toFixed(0)}%: ${contended.sent} sent / ${contended.allowed.toFixed(1)} allowed  (target ≥ ${targets.budgetUse * 100}%: ${verdict(contended.share >= targets.budgetUse)})`,
+  );
+  line('', `slack chat.update ${slackUpdate.sent}/${slackUpdate.allowed.toFixed(1)} (${((slackUpdate.sent / slackUpdate.allowed) * 100).toFixed(0)}%); discord channels ${discordTotal.sent}/${discordTotal.allowed.toFixed(1)} (${(discordTotal.share * 100).toFixed(0)}%)`);
+  line('', `(not in the target: slack chat.postMessage per channel ${posts.sent}/${posts.allowed.toFixed(1)}, ${(posts.share * 100).toFixed(0)}%)`);
+  line('peak RSS', `${round.peakRssMb.toFixed(0)} MB (service process, VmHWM, start-up included)`);
+  line('CPU per reply', `${round.cpuMs.toFixed(1)} ms (service process user+system during the round ÷ ${measures.length})`);
+  line('wall', `${formatMs(round.wallMs)} from the first event to the last final text`);
+  line(
+    'service',
+    `outcomes ${Object.entries(round.outcomes).map(([outcome, count]) => `${outcome} ${count}`).join(', ')} (warm-up included); Slack deliveries refused ${round.deliveryFailures}; exit code ${round.exitCode}`,
+  );
+}
