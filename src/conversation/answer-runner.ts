@@ -6,8 +6,8 @@ import type { Metrics } from '../metrics.js';
 import type { ReplyRenderer } from '../reply/reply-renderer.js';
 import type { ReplyHandle, ReplyTarget } from '../reply/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
-import type { Conversation, PromptMessage } from '../store/types.js';
-import { fitToBudget, promptBudget } from '../tokens/prompt-budget.js';
+import type { Conversation } from '../store/types.js';
+import { promptBudget } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
 import type { EngineSettings } from './engine-settings.js';
 import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
@@ -184,7 +184,6 @@ export class AnswerRunner {
       defaultPrompt: settings.defaultSystemPrompt,
       lookup: (platform, workspaceId, channelId) => repository.getChannelSystemPrompt(platform, workspaceId, channelId),
     });
-    const history = historyUpTo(repository.listPromptMessages(conversation.id), job.userMessageId);
     const budget = promptBudget({
       model: settings.model,
       historyMaxTokens: settings.historyMaxTokens,
@@ -192,7 +191,8 @@ export class AnswerRunner {
       tokensPerMinuteLimit: this.tokensPerMinuteLimit,
     });
     const systemTokens = tokenCounter.countMessage(settings.model, 'system', system.prompt);
-    const fitted = fitToBudget({ systemTokens, history, budget });
+    // Reads only the newest turns until the budget is full: this runs on every message, also at 10,000 turns.
+    const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId: job.userMessageId });
     return {
       messages: [{ role: 'system', content: system.prompt }, ...fitted.messages.map(({ role, content }) => ({ role, content }))],
       droppedCount: fitted.droppedCount,
@@ -217,21 +217,6 @@ export class AnswerRunner {
   private learnRateLimit(limitTokens: number | undefined): void {
     if (limitTokens !== undefined && limitTokens > 0) this.tokensPerMinuteLimit = limitTokens;
   }
-}
-
-/**
- * The history as of a user turn: later user turns (queued behind it) are left out, while answers stay,
- * ordered by the turn they answer (the repository orders them so).
- */
-export function historyUpTo(messages: PromptMessage[], userMessageId: number): PromptMessage[] {
-  const result: PromptMessage[] = [];
-  let current: PromptMessage | undefined;
-  for (const message of messages) {
-    if (message.id === userMessageId) current = message;
-    else if (message.role === 'assistant' || message.id < userMessageId) result.push(message);
-  }
-  if (current) result.push(current);
-  return result;
 }
 
 /** Keeps the system message and the newer half of the turns (always the newest user turn). */

@@ -31,6 +31,8 @@ export interface ConversationEngineOptions {
 
 /** Reason shown on replies cut short by a newer message (ON_NEW_MESSAGE=cancel). */
 const cancelledByNewerMessage = 'a newer message arrived';
+/** Unanswered messages older than this at start-up are left alone: an answer that late would confuse. */
+const resumeWindowMs = 15 * 60 * 1000;
 /** Reason shown on replies cut short by shutdown. */
 const cancelledByShutdown = 'the bot is restarting';
 
@@ -42,7 +44,8 @@ export class ConversationEngine implements EngineHandlers {
   private readonly adapters = new Map<Platform, ChatAdapter>();
   private readonly lanes: ConversationLanes;
   private readonly runner: AnswerRunner;
-  private accepting = true;
+  /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
+  private answering = true;
   private markReady: () => void = () => {};
   /** Resolves once start-up recovery is done; work waits for it so recovery edits go first. */
   private readonly ready = new Promise<void>((resolve) => {
@@ -62,7 +65,6 @@ export class ConversationEngine implements EngineHandlers {
   /** Handles a platform message; resolves once it is stored and queued (or dropped). */
   async onMessage(message: IncomingMessage): Promise<void> {
     await this.ready;
-    if (!this.accepting) return;
     const { repository, settings, logger } = this.options;
     const incoming: IncomingMessage = message.isDirect ? { ...message, workspaceId: '' } : message;
     if (repository.hasSeen(incoming.platform, incoming.eventId, incoming.channelId, incoming.messageId)) {
@@ -85,6 +87,8 @@ export class ConversationEngine implements EngineHandlers {
       model: settings.model,
     });
     if (appended.status === 'duplicate') return;
+    // Shutting down: the stored turn is answered when the service starts again (see resumeUnanswered).
+    if (!this.answering) return;
     const target = this.adapterOf(incoming.platform).replyTarget(incoming);
     if (text === '' || tooLong) {
       const answer = text === '' ? helpText(this.commandNamesOf(incoming.platform)) : tooLongText(text.length, settings.maxInputChars);
@@ -106,7 +110,7 @@ export class ConversationEngine implements EngineHandlers {
   async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
     const { repository, settings } = this.options;
     await this.ready;
-    if (!this.accepting) {
+    if (!this.answering) {
       await responder.respond('The bot is restarting; please try again in a moment.');
       return;
     }
@@ -199,7 +203,9 @@ export class ConversationEngine implements EngineHandlers {
   /** Gives every reply a crash left streaming a final edit with its saved text and a note; messages wait until it is done. */
   async recover(): Promise<number> {
     try {
-      return await this.recoverStuckReplies();
+      const stuck = await this.recoverStuckReplies();
+      this.resumeUnanswered();
+      return stuck;
     } finally {
       this.markReady();
     }
@@ -228,9 +234,9 @@ export class ConversationEngine implements EngineHandlers {
     return stuck.length;
   }
 
-  /** Stops taking messages, lets replies finish for `graceMs`, then interrupts the rest; true when all finished in time. */
+  /** Stops answering (new messages are stored for the next start), lets replies finish for `graceMs`, then interrupts the rest; true when all finished in time. */
   async shutdown(graceMs: number): Promise<boolean> {
-    this.accepting = false;
+    this.answering = false;
     if (await this.lanes.whenIdle(graceMs)) return true;
     this.options.logger.warn({ streaming: this.lanes.runningCount }, 'grace period over; interrupting replies still streaming');
     this.lanes.abortAll(cancelledByShutdown);
@@ -247,6 +253,41 @@ export class ConversationEngine implements EngineHandlers {
   /** Replies running now (for health and drills). */
   get streamingCount(): number {
     return this.lanes.runningCount;
+  }
+
+  /**
+   * Queues every recent user turn that never got an answer: stored while the service was shutting
+   * down, or still waiting in a lane when it stopped or crashed. A platform retry of such a message
+   * is a duplicate by then, so without this it would be lost.
+   */
+  private resumeUnanswered(): void {
+    const { repository, logger } = this.options;
+    const pending = repository.listUnansweredUserMessages(Date.now() - resumeWindowMs);
+    for (const { message, conversation, channelId } of pending) {
+      const adapter = this.adapters.get(conversation.platform);
+      if (!adapter || message.platformMessageId === null) continue;
+      const incoming: IncomingMessage = {
+        platform: conversation.platform,
+        workspaceId: conversation.workspaceId,
+        channelId,
+        threadKey: conversation.threadKey,
+        isDirect: conversation.workspaceId === '',
+        addressed: true,
+        author: { id: message.authorId ?? '', name: '' },
+        text: message.content,
+        messageId: message.platformMessageId,
+        receivedAt: message.createdAt,
+      };
+      this.queueAnswer({
+        conversation,
+        userMessageId: message.id,
+        target: adapter.replyTarget(incoming),
+        isDirect: incoming.isDirect,
+        authorId: incoming.author.id,
+        receivedAt: Date.now(),
+      });
+    }
+    if (pending.length > 0) logger.info({ messages: pending.length }, 'answering messages left unanswered by the last stop');
   }
 
   private conversationFor(message: IncomingMessage): Conversation | undefined {

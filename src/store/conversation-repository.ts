@@ -591,7 +591,7 @@ function prepareStatements(db: Database) {
        FROM conversations c JOIN messages m ON m.conversation_id = c.id
        WHERE c.updated_at >= ? AND c.active = 1
          AND m.role = 'user' AND m.created_at >= ? AND m.in_prompt = 1 AND m.status = 'complete' AND m.channel_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = m.conversation_id AND a.turn = m.id AND a.role = 'assistant')
+         AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.conversation_id = m.conversation_id AND a.turn >= m.id AND a.role = 'assistant')
        ORDER BY m.id`,
     ),
     deleteIdle: statement<[number]>('DELETE FROM conversations WHERE updated_at < ?'),

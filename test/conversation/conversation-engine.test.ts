@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
-import { readGroqFixture } from '../fakes/fake-groq.js';
+import { readGroqFixture, startFakeGroq } from '../fakes/fake-groq.js';
 import { createEngineHarness, defaultPrompt, messagesOf, type EngineHarness } from './engine-harness.js';
 
 let harness: EngineHarness | undefined;
@@ -330,8 +330,9 @@ describe('failures a person understands', () => {
 
 describe('lifecycle', () => {
   it('recovery edits every stuck part before new work', async () => {
-    const first = await createEngineHarness();
-    const { repository, directory, groq } = first;
+    const groq = await startFakeGroq();
+    const first = await createEngineHarness({ groq });
+    const { repository, directory } = first;
     const conversation = repository.findOrCreateActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: 'M1' });
     const reply = repository.startAssistantReply(conversation.id, 'openai/gpt-oss-120b');
     repository.recordPostedPart(reply.id, { platform: 'discord', index: 0, ref: { channelId: 'C1', messageId: 'P0' } });
@@ -382,5 +383,31 @@ describe('lifecycle', () => {
     expect(slowTarget?.texts().join('')).toMatch(/⚠️ interrupted: the bot is restarting$/);
     await harness.engine.onMessage(harness.message({ text: 'after shutdown' }));
     expect(harness.groq.requests).toHaveLength(2);
+  });
+
+  it('answers after a restart what arrived during shutdown, and nothing twice', async () => {
+    const groq = await startFakeGroq();
+    const first = await createEngineHarness({ groq });
+    const { directory } = first;
+    groq.enqueue({ kind: 'text', text: 'slow '.repeat(40), tokensPerSecond: 10 });
+    const inFlight = first.message({ text: 'in flight' });
+    await first.engine.onMessage(inFlight);
+    await groq.waitForRequests(1);
+    const stopping = first.engine.shutdown(200);
+    const late = first.message({ text: 'arrived while stopping', eventId: 'EvLate' });
+    await first.engine.onMessage(late);
+    await stopping;
+    expect(groq.requests).toHaveLength(1);
+    await first.close({ keepFiles: true });
+
+    harness = await createEngineHarness({ directory, groq });
+    await harness.idle();
+    // The platform retries the late message: a duplicate by now.
+    await harness.engine.onMessage({ ...late });
+    await harness.idle();
+    expect(groq.requests).toHaveLength(2);
+    expect(messagesOf(groq.requests[1]).at(-1)).toEqual({ role: 'user', content: 'arrived while stopping' });
+    expect(harness.adapter.targets.map((target) => target.texts())).toEqual([['You said: arrived while stopping']]);
+    await groq.close();
   });
 });

@@ -1,9 +1,24 @@
+import type { PromptMessage } from '../../src/store/types.js';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { historyUpTo } from '../../src/conversation/answer-runner.js';
 import type { ConversationRepository } from '../../src/store/conversation-repository.js';
 import { fitToBudget } from '../../src/tokens/prompt-budget.js';
 import { createTempStore, type TempStore } from './temp-store.js';
+
+/**
+ * The history as of a user turn: later user turns (queued behind it) are left out, while answers stay,
+ * ordered by the turn they answer (the repository orders them so).
+ */
+function historyUpTo(messages: PromptMessage[], userMessageId: number): PromptMessage[] {
+  const result: PromptMessage[] = [];
+  let current: PromptMessage | undefined;
+  for (const message of messages) {
+    if (message.id === userMessageId) current = message;
+    else if (message.role === 'assistant' || message.id < userMessageId) result.push(message);
+  }
+  if (current) result.push(current);
+  return result;
+}
 
 const model = 'openai/gpt-oss-20b';
 let store: TempStore;
