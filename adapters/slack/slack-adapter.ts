@@ -53,7 +53,6 @@ class SlackAdapter implements ChatAdapter {
   private state: AdapterHealth = 'starting';
   private stopped = false;
   private identity: SlackBotIdentity | undefined;
-  private app: App | undefined;
   private httpReceiver: HTTPReceiver | undefined;
   private socketReceiver: SocketModeReceiver | undefined;
   private readonly limits: SlackCallLimits;
@@ -122,7 +121,6 @@ class SlackAdapter implements ChatAdapter {
       convoStore: false,
     });
     this.registerListeners(app, handlers);
-    this.app = app;
 
     if (this.socketReceiver) {
       const socket = this.socketReceiver.client;

@@ -4,7 +4,7 @@ import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ReplyRenderer } from '../reply/reply-renderer.js';
-import type { ReplyHandle, ReplyTarget } from '../reply/types.js';
+import type { ReplyTarget } from '../reply/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { Conversation } from '../store/types.js';
 import { promptBudget } from '../tokens/prompt-budget.js';
@@ -12,6 +12,18 @@ import type { TokenCounter } from '../tokens/token-counter.js';
 import type { EngineSettings } from './engine-settings.js';
 import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
 import { resolveSystemPrompt } from './system-prompt.js';
+
+/** What answering needs: the store, Groq, the renderer and the engine's settings. */
+export interface AnswerRunnerDependencies {
+  repository: ConversationRepository;
+  completion: CompletionClient;
+  renderer: ReplyRenderer;
+  tokenCounter: TokenCounter;
+  settings: EngineSettings;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
 
 /** One answer to stream: the stored user turn and where the reply goes. */
 export interface AnswerJob {
@@ -41,18 +53,7 @@ export class AnswerRunner {
   /** Conversations that have already been told older turns were left out. */
   private readonly historyNoticeShown = new Set<number>();
 
-  constructor(
-    private readonly dependencies: {
-      repository: ConversationRepository;
-      completion: CompletionClient;
-      renderer: ReplyRenderer;
-      tokenCounter: TokenCounter;
-      settings: EngineSettings;
-      logger: Logger;
-      metrics: Metrics;
-      now?: () => number;
-    },
-  ) {}
+  constructor(private readonly dependencies: AnswerRunnerDependencies) {}
 
   /** Streams the answer to `job`; never throws (failures are rendered, stored and counted). */
   async run(job: AnswerJob, signal: AbortSignal): Promise<AnswerOutcome> {

@@ -1,30 +1,16 @@
-import type { CompletionClient } from '../completion/types.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
 import type { ConversationKey, Platform } from '../platform.js';
-import type { ReplyRenderer } from '../reply/reply-renderer.js';
 import type { ReplyTarget } from '../reply/types.js';
-import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { Conversation } from '../store/types.js';
-import type { TokenCounter } from '../tokens/token-counter.js';
-import { AnswerRunner, type AnswerJob } from './answer-runner.js';
+import { AnswerRunner, type AnswerJob, type AnswerRunnerDependencies } from './answer-runner.js';
 import { parseCommand } from './command-parser.js';
 import { ConversationLanes } from './conversation-lanes.js';
-import type { EngineSettings } from './engine-settings.js';
 import { helpText, tooLongText, usageText } from './human-messages.js';
 import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
 import { resolveSystemPrompt } from './system-prompt.js';
 
 /** What the engine needs; adapters are registered separately as they are created. */
-export interface ConversationEngineOptions {
-  repository: ConversationRepository;
-  completion: CompletionClient;
-  renderer: ReplyRenderer;
-  tokenCounter: TokenCounter;
-  settings: EngineSettings;
-  logger: Logger;
-  metrics: Metrics;
+export interface ConversationEngineOptions extends AnswerRunnerDependencies {
   /** Command names as users type them on each platform, for help texts. */
   commandNames?: Partial<Record<Platform, Record<'ask' | 'system' | 'reset', string>>>;
 }
