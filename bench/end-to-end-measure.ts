@@ -10,6 +10,8 @@ export interface SentConversation extends PlannedConversation {
   eventAt: number;
   /** Slack: the event's ts; Discord: the user message's id. */
   questionMessageId: string;
+  /** Slack: `preciseNow()` when the service's HTTP 200 for the delivery arrived. */
+  ackedAt?: number;
 }
 
 /** One version of a platform message: its visible text and when the fake stored it. */

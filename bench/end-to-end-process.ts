@@ -59,8 +59,13 @@ function procPeakRssMb(pid: number): number {
 }
 
 /** Starts the service with exactly `environment` (no inherited variables, no .env: `cwd` holds none) and waits until it has started. */
-export async function startServiceProcess(environment: Record<string, string>, cwd: string, timeoutMs = 30_000): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServiceProcess(
+  environment: Record<string, string>,
+  cwd: string,
+  options: { nodeArguments?: string[]; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArguments ?? []), mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const listeners = new Set<() => void>();

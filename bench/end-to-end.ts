@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Platform } from '../src/platform.js';
 import { fakeIds, fakeUsers, startFakeDiscord, type FakeDiscord } from '../test/fakes/fake-discord.js';
 import { fakeGroqDefaults, startFakeGroq, type FakeGroq } from '../test/fakes/fake-groq.js';
@@ -9,6 +10,7 @@ import { preciseNow } from '../test/fakes/precise-clock.js';
 import { lastUserContent, measureReply, percentile, scopeUse, totalUse, type ReplyMeasure, type ScopeUse, type SentConversation } from './end-to-end-measure.js';
 import { discordChannelIds, planConversations, seedHistories, slackChannelIds, type PlanOptions, type PlannedConversation } from './end-to-end-plan.js';
 import { startServiceProcess, type ServiceProcess } from './end-to-end-process.js';
+import { StallRecorder } from './end-to-end-stalls.js';
 
 /**
  * The whole service, as `npm start` runs it (a child process, so its CPU and memory are its own),
@@ -16,6 +18,15 @@ import { startServiceProcess, type ServiceProcess } from './end-to-end-process.j
  * on its gateway) and the fake Groq, with the platforms' default budgets: 50 conversations, each
  * with 200 stored messages, asked at once (events 10 ms apart) and answered with 400 tokens, in a
  * round at 500 tokens/s and one at 1,000 tokens/s.
+ *
+ * Every time is taken in this process (which hosts the fakes) on one clock, preciseNow(): event
+ * received = just before the fake sends the Slack delivery or the Discord dispatch; Groq request =
+ * when the fake Groq has the whole request body; first/last delta = when the fake Groq writes the
+ * first/last content chunk; first text / final text = when the platform fake stores the first
+ * version starting with the answer / the final version. Budget use = calls sent in each contended
+ * scope (Slack's workspace chat.update, each Discord channel; 429s included) ÷ burst + refill
+ * between the scope's first and last call. CPU and peak RSS are the service process's own, from
+ * /proc. A busy machine shows in every figure: the load average is printed with each round.
  */
 
 const load: PlanOptions = {
@@ -27,7 +38,8 @@ const load: PlanOptions = {
   answerTokens: 400,
 };
 const roundsTokensPerSecond = [500, 1_000];
-const eventSpacingMs = 10;
+/** GROQBOT_BENCH_EVENT_SPACING_MS overrides it (to see the latencies without the burst). */
+const eventSpacingMs = Number(process.env.GROQBOT_BENCH_EVENT_SPACING_MS ?? '') || 10;
 const model = 'openai/gpt-oss-120b';
 const platformLimits: Record<Platform, number> = { slack: 3_500, discord: 2_000 };
 /** The service's default budgets (adapters/slack/slack-reply-target.ts, adapters/discord/reply-scopes.ts). */
@@ -69,6 +81,18 @@ interface RoundResult {
   peakRssMb: number;
   wallMs: number;
   outcomes: Record<string, number>;
+  /** Event-loop delay of this process (all the fakes) during the round: how late the fakes' own clocks may run. */
+  benchLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Event → Groq request of the lone warm-up messages (nothing else running, but the first after start). */
+  warmUpMs: { slack: number; discord: number };
+  /** One-minute load average at the start and the end of the round. */
+  loadAverage: [number, number];
+  /** CPU this process (the fakes and the bench) used during the round. */
+  benchCpuMs: number;
+  /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
+  discordRateLimits: string[];
+  /** Slack: event sent → the service's HTTP 200 (Bolt acks before handling). */
+  slackAckMs: number[];
   exitCode: number | null;
   deliveryFailures: number;
 }
@@ -93,16 +117,25 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
   });
   let service: ServiceProcess | undefined;
   try {
-    service = await startServiceProcess(serviceEnvironment(databasePath, groq, slack, discord), directory);
+    service = await startServiceProcess(serviceEnvironment(databasePath, groq, slack, discord), directory, { nodeArguments: serviceNodeArguments() });
     const eventsUrl = `http://127.0.0.1:${service.port}/slack/events`;
-    await warmUp(service, eventsUrl, discord);
+    const warmUpMs = await warmUp(service, eventsUrl, discord, groq);
+    const loadBefore = os.loadavg()[0] as number;
+    const benchCpuBefore = process.cpuUsage();
 
     const roundStartedAt = Date.now();
     const cpuBefore = service.cpuMs();
+    const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+    benchLoop.enable();
+    const benchStalls = new StallRecorder();
+    benchStalls.start();
     const sent = await sendEvents(plan, eventsUrl, discord);
     const deliveries = await Promise.all(sent.map((entry) => entry.delivery));
     await service.waitForLog('reply finished', 2 + plan.length, 120_000);
+    benchLoop.disable();
+    benchStalls.stop();
     const cpuAfter = service.cpuMs();
+    const benchCpu = process.cpuUsage(benchCpuBefore);
     const peakRssMb = service.peakRssMb();
 
     const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
@@ -126,6 +159,12 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
       peakRssMb,
       wallMs: lastFinalAt - firstEventAt,
       outcomes,
+      benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
+      warmUpMs,
+      loadAverage: [loadBefore, os.loadavg()[0] as number],
+      benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
+      discordRateLimits: discordRateLimitDetails(discord, roundStartedAt, benchStalls),
+      slackAckMs: sent.filter(({ conversation }) => conversation.ackedAt !== undefined).map(({ conversation }) => (conversation.ackedAt as number) - conversation.eventAt),
       exitCode: null,
       deliveryFailures: deliveries.filter((delivery) => delivery !== undefined && delivery.status !== 200).length,
     };
@@ -141,6 +180,11 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
 
 function lastContentAt(groq: FakeGroq, conversation: SentConversation): number | undefined {
   return groq.requests.find((request) => lastUserContent(request) === conversation.question)?.lastContentAt;
+}
+
+/** GROQBOT_BENCH_NODE_ARGS (space-separated) go to the service's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`. */
+function serviceNodeArguments(): string[] {
+  return (process.env.GROQBOT_BENCH_NODE_ARGS ?? '').split(' ').filter((argument) => argument !== '');
 }
 
 function serviceEnvironment(databasePath: string, groq: FakeGroq, slack: FakeSlack, discord: FakeDiscord): Record<string, string> {
@@ -190,13 +234,18 @@ function slackMention(channel: string, threadTs: string | undefined, text: strin
 }
 
 /** One reply per platform outside the measured channels, then time for the shared Slack edit budget to refill. */
-async function warmUp(service: ServiceProcess, eventsUrl: string, discord: FakeDiscord): Promise<void> {
-  const mention = slackMention('C0WARMUP01', undefined, 'warm up');
+async function warmUp(service: ServiceProcess, eventsUrl: string, discord: FakeDiscord, groq: FakeGroq): Promise<{ slack: number; discord: number }> {
+  const mention = slackMention('C0WARMUP01', undefined, 'warm up on Slack');
+  const slackAt = preciseNow();
   const delivery = await deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret });
   if (delivery.status !== 200) throw new Error(`warm-up delivery answered ${delivery.status}`);
-  discord.sendMessage({ channelId: fakeIds.general, content: `<@${discord.botUserId}> warm up`, author: fakeUsers.ada });
+  await service.waitForLog('reply finished', 1, 30_000);
+  const discordAt = preciseNow();
+  discord.sendMessage({ channelId: fakeIds.general, content: `<@${discord.botUserId}> warm up on Discord`, author: fakeUsers.ada });
   await service.waitForLog('reply finished', 2, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const arrival = (question: string) => groq.requests.find((request) => lastUserContent(request) === question)?.arrivedAt ?? Number.NaN;
+  return { slack: arrival('warm up on Slack') - slackAt, discord: arrival('warm up on Discord') - discordAt };
 }
 
 /** Delivers every conversation's event on a fixed schedule, platforms interleaved. */
@@ -221,8 +270,12 @@ async function sendEvents(
     if (conversation.platform === 'slack') {
       const mention = slackMention(conversation.channelId, conversation.threadKey, conversation.question);
       const eventAt = preciseNow();
-      const delivery = deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret });
-      sent.push({ conversation: { ...conversation, eventAt, questionMessageId: mention.ts }, delivery });
+      const entry: SentConversation = { ...conversation, eventAt, questionMessageId: mention.ts };
+      const delivery = deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret }).then((answer) => {
+        entry.ackedAt = preciseNow();
+        return answer;
+      });
+      sent.push({ conversation: entry, delivery });
     } else {
       const eventAt = preciseNow();
       const id = discord.sendMessage({
@@ -247,6 +300,22 @@ function contendedScopes(slack: FakeSlack, discord: FakeDiscord, since: number):
     scopes.push(scopeUse(`discord channel ${channelId}`, calls.map((call) => call.at), budgets.discordChannel.capacity, budgets.discordChannel.refillPerSecond));
   }
   return scopes;
+}
+
+/** Each Discord 429 of the round, with the arrival gaps of the calls before it in its channel (the fake's bucket is 5 per 5 s). */
+function discordRateLimitDetails(discord: FakeDiscord, since: number, benchStalls: StallRecorder): string[] {
+  const calls = discord.calls.filter((call) => call.at >= since && (call.method === 'POST' || call.method === 'PATCH') && /^\/channels\/\d+\/messages/.test(call.path));
+  return calls
+    .filter((call) => call.status === 429)
+    .map((limited) => {
+      const channel = limited.path.split('/')[2] ?? '';
+      const before = calls.filter((call) => call.path.split('/')[2] === channel && call.at <= limited.at);
+      const gaps = before.slice(-7).map((call, index, list) => (index === 0 ? 0 : call.at - (list[index - 1] as typeof call).at)).slice(1);
+      // The fake stamps arrivals when this process gets to them: a stall here bunches them up.
+      const stall = benchStalls.before(limited.at, 300);
+      const note = stall === undefined ? 'no stall of this process in the 300 ms before' : `this process stalled ${stall.lateMs.toFixed(0)} ms, ending ${(limited.at - stall.at).toFixed(0)} ms before`;
+      return `discord 429 at +${((limited.at - since) / 1000).toFixed(2)} s in channel …${channel.slice(-3)}: gaps between its last calls ${gaps.join(', ')} ms; ${note}`;
+    });
 }
 
 /** Slack posts, per channel (about one per second, bursts of 3): not contended beyond the first posts. */
@@ -293,6 +362,8 @@ function printRound(round: RoundResult): void {
   const eventToRequest = measures.map((measure) => measure.eventToRequestMs);
   line('event → Groq request', `${pair(eventToRequest)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(eventToRequest, 99) <= targets.eventToRequestP99Ms)})`);
   line('', byPlatform(measures, (measure) => measure.eventToRequestMs));
+  line('', `warm-up events (alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
+  line('', `slack event → HTTP 200 from the service ${pair(round.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(round.benchLoopDelayMs.p50)}, p99 ${formatMs(round.benchLoopDelayMs.p99)}, max ${formatMs(round.benchLoopDelayMs.max)}`);
   line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));
   line('', byPlatform(measures, (measure) => measure.firstDeltaToFirstTextMs));
   const lastToFinal = measures.map((measure) => measure.lastDeltaToFinalMs);
@@ -306,6 +377,7 @@ function printRound(round: RoundResult): void {
   );
   const rateLimited = round.rateLimited.slack + round.rateLimited.discord;
   line('429s', `${rateLimited} (Slack ${round.rateLimited.slack}, Discord ${round.rateLimited.discord})  (target 0: ${verdict(rateLimited === 0)})`);
+  for (const detail of round.discordRateLimits) line('', detail);
   const inexact = measures.filter((measure) => !measure.exact).length;
   line(
     'inexact final texts',
@@ -328,6 +400,7 @@ function printRound(round: RoundResult): void {
   line('peak RSS', `${round.peakRssMb.toFixed(0)} MB (service process, VmHWM, start-up included)`);
   line('CPU per reply', `${round.cpuMs.toFixed(1)} ms (service process user+system during the round ÷ ${measures.length})`);
   line('wall', `${formatMs(round.wallMs)} from the first event to the last final text`);
+  line('machine', `load average ${round.loadAverage[0].toFixed(1)} → ${round.loadAverage[1].toFixed(1)} on ${os.availableParallelism()} cores; this process (fakes) used ${(round.benchCpuMs / 1000).toFixed(1)} s CPU during the round`);
   line(
     'service',
     `outcomes ${Object.entries(round.outcomes).map(([outcome, count]) => `${outcome} ${count}`).join(', ')} (warm-up included); Slack deliveries refused ${round.deliveryFailures}; exit code ${round.exitCode}`,
