@@ -3,11 +3,10 @@ import type { ConversationKey, Platform } from '../platform.js';
 import type { ReplyTarget } from '../reply/types.js';
 import type { Conversation } from '../store/types.js';
 import { AnswerRunner, type AnswerJob, type AnswerRunnerDependencies } from './answer-runner.js';
-import { parseCommand } from './command-parser.js';
+import { CommandHandler } from './command-handler.js';
 import { ConversationLanes } from './conversation-lanes.js';
-import { helpText, tooLongText, usageText } from './human-messages.js';
+import { helpText, tooLongText } from './human-messages.js';
 import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
-import { resolveSystemPrompt } from './system-prompt.js';
 
 /** What the engine needs; adapters are registered separately as they are created. */
 export interface ConversationEngineOptions extends AnswerRunnerDependencies {
@@ -30,6 +29,7 @@ export class ConversationEngine implements EngineHandlers {
   private readonly adapters = new Map<Platform, ChatAdapter>();
   private readonly lanes: ConversationLanes;
   private readonly runner: AnswerRunner;
+  private readonly commands: CommandHandler;
   /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
   private answering = true;
   private markReady: () => void = () => {};
@@ -41,6 +41,11 @@ export class ConversationEngine implements EngineHandlers {
   constructor(private readonly options: ConversationEngineOptions) {
     this.lanes = new ConversationLanes((waiting) => options.metrics.queueDepth.set(waiting));
     this.runner = new AnswerRunner(options);
+    this.commands = new CommandHandler({
+      options,
+      adapterOf: (platform) => this.adapterOf(platform),
+      queueAnswer: (job) => this.queueAnswer(job),
+    });
   }
 
   /** Registers the adapter of a platform (reply targets, recovery edits, permission checks). */
@@ -94,96 +99,12 @@ export class ConversationEngine implements EngineHandlers {
 
   /** Handles a slash command; the adapter has already acknowledged it. */
   async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
-    const { repository, settings } = this.options;
     await this.ready;
     if (!this.answering) {
       await responder.respond('The bot is restarting; please try again in a moment.');
       return;
     }
-    if (!repository.recordEvent(command.platform, `command:${command.commandId}`)) return;
-    const parsed = parseCommand(command.name, command.text, settings.maxInputChars);
-    const workspaceId = command.isDirect ? '' : command.workspaceId;
-    switch (parsed.kind) {
-      case 'help':
-        await responder.respond(helpText(this.commandNamesOf(command.platform)));
-        return;
-      case 'usage':
-        await responder.respond(usageText(parsed.command, parsed.problem, settings.maxInputChars));
-        return;
-      case 'reset': {
-        if (!command.isDirect) {
-          await responder.respond(
-            'Each thread or reply chain is its own conversation: to start fresh, mention me in a new message in the channel. `/reset` starts a fresh conversation in a DM.',
-          );
-          return;
-        }
-        repository.resetConversation({ platform: command.platform, workspaceId, channelId: command.channelId, threadKey: command.channelId });
-        await responder.respond('Done: your next message starts a fresh conversation. The earlier one is no longer part of what I see.');
-        return;
-      }
-      case 'system-show': {
-        const resolved = resolveSystemPrompt({
-          platform: command.platform,
-          workspaceId,
-          channelId: command.channelId,
-          parentChannelId: command.parentChannelId,
-          defaultPrompt: settings.defaultSystemPrompt,
-          lookup: (platform, workspace, channel) => repository.getChannelSystemPrompt(platform, workspace, channel),
-        });
-        const text =
-          resolved.source === 'default'
-            ? `No custom system prompt is set in this channel. The default is:\n> ${quote(resolved.prompt)}`
-            : `This channel's system prompt${resolved.source === 'parent-channel' ? ' (inherited from the parent channel)' : ''}:\n> ${quote(resolved.prompt)}`;
-        await responder.respond(text);
-        return;
-      }
-      case 'system-set':
-      case 'system-clear': {
-        const adapter = this.adapterOf(command.platform);
-        if (!(await adapter.maySetSystemPrompt(command))) {
-          await responder.respond(`Sorry, only ${adapter.systemPromptAuthority} can change this channel's system prompt.`);
-          return;
-        }
-        if (parsed.kind === 'system-set') {
-          repository.setChannelSystemPrompt(command.platform, workspaceId, command.channelId, parsed.prompt, command.author.id);
-          await responder.respond(`Saved. New conversations here now use this system prompt:\n> ${quote(parsed.prompt)}`);
-        } else {
-          const cleared = repository.clearChannelSystemPrompt(command.platform, workspaceId, command.channelId);
-          await responder.respond(cleared ? 'Cleared: this channel uses the default system prompt again.' : 'There was no custom system prompt to clear here.');
-        }
-        return;
-      }
-      case 'ask': {
-        const place = await responder.openAnswer(parsed.question);
-        const key: ConversationKey = { platform: command.platform, workspaceId, channelId: place.channelId, threadKey: place.threadKey };
-        const conversation = repository.findOrCreateActiveConversation(key);
-        const oneOff = command.systemPrompt?.trim();
-        if (oneOff) {
-          repository.setConversationSystemPrompt(conversation.id, oneOff);
-          conversation.systemPrompt = oneOff;
-        }
-        const appended = repository.appendUserMessage({
-          conversationId: conversation.id,
-          platform: command.platform,
-          channelId: place.channelId,
-          content: parsed.question,
-          authorId: command.author.id,
-          platformMessageId: place.questionMessageId,
-          model: settings.model,
-        });
-        if (appended.status === 'duplicate') return;
-        this.queueAnswer({
-          conversation,
-          userMessageId: appended.message.id,
-          target: place.target,
-          isDirect: command.isDirect,
-          parentChannelId: command.parentChannelId,
-          authorId: command.author.id,
-          receivedAt: command.receivedAt,
-        });
-        return;
-      }
-    }
+    await this.commands.handle(command, responder);
   }
 
   /** Gives every reply a crash left streaming a final edit with its saved text and a note; messages wait until it is done. */
@@ -330,8 +251,4 @@ export class ConversationEngine implements EngineHandlers {
   private commandNamesOf(platform: Platform): Record<'ask' | 'system' | 'reset', string> | undefined {
     return this.options.commandNames?.[platform];
   }
-}
-
-function quote(text: string): string {
-  return text.replace(/\n/g, '\n> ');
 }
