@@ -85,7 +85,14 @@ export async function startServiceProcess(environment: Record<string, string>, o
       check();
     });
 
-  const listening = await waitForLog((line) => line.msg === 'HTTP server listening', options.startTimeoutMs ?? 20_000);
+  let listening: Record<string, unknown>;
+  try {
+    listening = await waitForLog((line) => line.msg === 'HTTP server listening', options.startTimeoutMs ?? 20_000);
+  } catch (error) {
+    // Never leave a half-started service behind.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw error;
+  }
   const port = Number(listening.port);
   const url = `http://127.0.0.1:${port}`;
   const health = async () => {
