@@ -24,7 +24,14 @@ interface ScopeState {
   timerAt: number;
   timerHoldsProcess: boolean;
   draining: boolean;
+  /** Durations of the scope's latest calls, newest last (see observeLatency). */
+  readonly latencies: number[];
 }
+
+/** Calls remembered per scope to size the safety margin. */
+const latencyWindow = 16;
+/** The margin never grows past this, whatever one slow call took. */
+const maximumSafetyMs = 1_000;
 
 /** Scopes are forgotten when idle; the sweep runs after this many requests. */
 const sweepEvery = 512;
@@ -72,6 +79,19 @@ export class RateScheduler {
     this.drain(state);
   }
 
+  /**
+   * A call in the scope took `durationMs` from grant to answer. The platform counted it somewhere in
+   * that span, so our bucket may run ahead of the platform's by as much: the safety margin grows to
+   * the slowest recent call (bounded), which keeps a loaded process or a slow network from drawing 429s.
+   */
+  observeLatency(scopeKey: string, durationMs: number): void {
+    const state = this.scopes.get(scopeKey);
+    if (state === undefined) return;
+    state.latencies.push(durationMs);
+    if (state.latencies.length > latencyWindow) state.latencies.shift();
+    state.bucket.setSafetyMs(Math.max(this.safetyMs, Math.min(maximumSafetyMs, Math.max(...state.latencies))));
+  }
+
   /** Waiters queued in a scope (for tests and metrics). */
   waitingIn(scopeKey: string): number {
     return this.scopes.get(scopeKey)?.waiters.size ?? 0;
@@ -88,6 +108,7 @@ export class RateScheduler {
         timerAt: 0,
         timerHoldsProcess: false,
         draining: false,
+        latencies: [],
       };
       this.scopes.set(scope.key, state);
     } else {

@@ -239,8 +239,15 @@ export class ReplySession implements ReplyHandle, PartOwner {
     );
   }
 
+  private observeLatency(part: ReplyPart): void {
+    const { scheduler, target } = this.context;
+    const call = part.ref === undefined ? 'post' : 'edit';
+    scheduler.observeLatency(target.scopeOf(call).key, this.context.now() - part.lastCallAt);
+  }
+
   private landed(part: ReplyPart, rendering: Rendering, posted: PostedMessageRef | void): void {
     part.inFlight = false;
+    this.observeLatency(part);
     part.failures = 0;
     part.failingSince = undefined;
     part.queuedWhileFailingMs = 0;
@@ -272,6 +279,7 @@ export class ReplySession implements ReplyHandle, PartOwner {
 
   private failed(part: ReplyPart, rendering: Rendering, error: unknown): void {
     part.inFlight = false;
+    this.observeLatency(part);
     const { target, metrics, scheduler, logger } = this.context;
     const now = this.context.now();
     const call = part.ref === undefined ? 'post' : 'edit';

@@ -16,7 +16,7 @@ export class TokenBucket {
     private capacity: number,
     private refillPerSecond: number,
     now: number,
-    private readonly safetyMs = 0,
+    private safetyMs = 0,
   ) {
     this.tokens = capacity;
     this.refilledAt = now;
@@ -28,6 +28,11 @@ export class TokenBucket {
     this.capacity = capacity;
     this.refillPerSecond = refillPerSecond;
     this.tokens = Math.min(this.tokens, capacity);
+  }
+
+  /** Changes the safety margin (the scheduler widens it to the calls' observed latency). */
+  setSafetyMs(safetyMs: number): void {
+    this.safetyMs = safetyMs;
   }
 
   /** Takes one token if one is there and the bucket is not paused. */
