@@ -91,6 +91,8 @@ interface RoundResult {
   benchCpuMs: number;
   /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
   discordRateLimits: string[];
+  /** The service's own event → Groq request (adapter received → request sent), from its per-reply log lines. */
+  serviceEventToRequestMs: number[];
   /** Slack: event sent → the service's HTTP 200 (Bolt acks before handling). */
   slackAckMs: number[];
   exitCode: number | null;
@@ -142,8 +144,10 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
     const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
     const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
     const outcomes: Record<string, number> = {};
+    const serviceEventToRequestMs: number[] = [];
     for (const line of service.logs.slice(0)) {
       if (line.msg !== 'reply finished') continue;
+      if (typeof line.eventToRequestMs === 'number') serviceEventToRequestMs.push(line.eventToRequestMs);
       const outcome = String(line.outcome);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
@@ -164,6 +168,7 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
       loadAverage: [loadBefore, os.loadavg()[0] as number],
       benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
       discordRateLimits: discordRateLimitDetails(discord, roundStartedAt, benchStalls),
+      serviceEventToRequestMs,
       slackAckMs: sent.filter(({ conversation }) => conversation.ackedAt !== undefined).map(({ conversation }) => (conversation.ackedAt as number) - conversation.eventAt),
       exitCode: null,
       deliveryFailures: deliveries.filter((delivery) => delivery !== undefined && delivery.status !== 200).length,
@@ -362,6 +367,10 @@ function printRound(round: RoundResult): void {
   const eventToRequest = measures.map((measure) => measure.eventToRequestMs);
   line('event → Groq request', `${pair(eventToRequest)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(eventToRequest, 99) <= targets.eventToRequestP99Ms)})`);
   line('', byPlatform(measures, (measure) => measure.eventToRequestMs));
+  line(
+    '',
+    `inside the service (adapter received → request sent, its own log lines): ${pair(round.serviceEventToRequestMs)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(round.serviceEventToRequestMs, 99) <= targets.eventToRequestP99Ms)})`,
+  );
   line('', `warm-up events (alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
   line('', `slack event → HTTP 200 from the service ${pair(round.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(round.benchLoopDelayMs.p50)}, p99 ${formatMs(round.benchLoopDelayMs.p99)}, max ${formatMs(round.benchLoopDelayMs.max)}`);
   line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));

@@ -40,6 +40,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const metrics = createMetrics({ defaults: true });
   const tokenCounter = new TokenCounter();
+  // The tokenizer builds its tables on first use (~10 ms): pay that now, not on the first message.
+  tokenCounter.count(config.groq.model, 'warm up');
   const repository = openStore(config.databasePath, { tokenCounter });
   const completion = new GroqClient({
     baseUrl: config.groq.baseUrl,

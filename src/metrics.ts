@@ -9,6 +9,8 @@ export interface Metrics {
   readonly groqErrors: Counter<'code'>;
   /** Seconds from sending a Groq request to its first text or reasoning delta. */
   readonly groqTimeToFirstToken: Histogram<string>;
+  /** Seconds from a platform event reaching the service to its Groq request being sent. */
+  readonly eventToRequest: Histogram<'platform'>;
   /** Platform edits and posts sent by the renderer. */
   readonly editsSent: Counter<'platform'>;
   /** 429s the platforms answered. */
@@ -38,6 +40,7 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     groqRequests: new Counter({ name: 'groqbot_groq_requests_total', help: 'Groq requests by outcome', labelNames: ['outcome'], registers }),
     groqErrors: new Counter({ name: 'groqbot_groq_errors_total', help: 'Groq failures by error code', labelNames: ['code'], registers }),
     groqTimeToFirstToken: new Histogram({ name: 'groqbot_groq_time_to_first_token_seconds', help: 'Request sent to first delta', buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10], registers }),
+    eventToRequest: new Histogram({ name: 'groqbot_event_to_request_seconds', help: 'Platform event received to Groq request sent', labelNames: ['platform'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers }),
     editsSent: new Counter({ name: 'groqbot_reply_edits_sent_total', help: 'Posts and edits sent to the platform', labelNames: ['platform'], registers }),
     rateLimited: new Counter({ name: 'groqbot_reply_rate_limited_total', help: '429s received from the platform', labelNames: ['platform'], registers }),
     finalEditLatency: new Histogram({ name: 'groqbot_reply_final_edit_latency_seconds', help: 'Reply end to final edit landed', labelNames: ['platform'], buckets: latencyBuckets, registers }),

@@ -4,7 +4,7 @@ import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ReplyRenderer } from '../reply/reply-renderer.js';
-import type { ReplyTarget } from '../reply/types.js';
+import type { ReplyHandle, ReplyTarget } from '../reply/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { Conversation } from '../store/types.js';
 import { promptBudget } from '../tokens/prompt-budget.js';
@@ -61,15 +61,21 @@ export class AnswerRunner {
     const now = this.dependencies.now ?? Date.now;
     const platform = job.target.platform;
     const reply = repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId);
-    const handle = renderer.start(job.target, {
-      onPartPosted: (index, ref) => repository.recordPostedPart(reply.id, { platform, index, ref }),
-      onPartLanded: (landed) => repository.saveVisibleText(reply.id, { index: landed.index, text: landed.text }, landed.visibleAnswer),
-    });
+    let rendering: ReplyHandle | undefined;
+    // The renderer starts right after the first Groq request is on its way: its sign of life is a
+    // platform call too, and the request is what the user waits for.
+    const view = (): ReplyHandle =>
+      (rendering ??= renderer.start(job.target, {
+        onPartPosted: (index, ref) => repository.recordPostedPart(reply.id, { platform, index, ref }),
+        onPartLanded: (landed) => repository.saveVisibleText(reply.id, { index: landed.index, text: landed.text }, landed.visibleAnswer),
+      }));
     metrics.repliesStreaming.inc();
     const startedAt = now();
     let requestId: string | undefined;
     let usage: Usage | undefined;
     let firstTokenAt: number | undefined;
+    let requestSentAt: number | undefined;
+    let eventToRequestMs: number | undefined;
     let outcome: AnswerOutcome = 'failed';
     let errorCode: string | undefined;
     try {
@@ -78,9 +84,19 @@ export class AnswerRunner {
       let finishReason: FinishReason | undefined;
       for (let attempt = 0; ; attempt += 1) {
         const stream = this.dependencies.completion.stream(this.request(messages, job), { signal });
+        const parts = stream[Symbol.asyncIterator]();
+        let finished = false;
         try {
+          const first = parts.next();
+          if (requestSentAt === undefined) {
+            requestSentAt = now();
+            eventToRequestMs = Math.max(0, Date.now() - job.receivedAt);
+            metrics.eventToRequest.observe({ platform }, eventToRequestMs / 1000);
+          }
+          const handle = view();
           let thinking = false;
-          for await (const part of stream) {
+          for (let result = await first; !result.done; result = await parts.next()) {
+            const part = result.value;
             if (part.type === 'text-delta') {
               firstTokenAt ??= now();
               handle.append(part.text);
@@ -95,22 +111,27 @@ export class AnswerRunner {
               usage = part.usage;
             }
           }
+          finished = true;
           requestId = stream.requestId;
           break;
         } catch (error) {
           requestId = stream.requestId ?? (error instanceof CompletionError ? error.requestId : undefined);
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
-          if (tooLong && attempt === 0 && handle.text === '' && !signal.aborted) {
+          finished = true;
+          if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
             messages = halveHistory(messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
             continue;
           }
           throw error;
         } finally {
+          // Only an exception of our own leaves the stream open: close its connection.
+          if (!finished) void parts.return?.().catch(() => undefined);
           this.learnRateLimit(stream.rateLimit?.limitTokens);
         }
       }
       if (usage) this.dependencies.tokenCounter.calibrate(settings.model, prompt.estimatedTokens, usage.promptTokens);
+      const handle = view();
       const text = handle.text;
       if (text.trim() === '') {
         outcome = 'failed';
@@ -133,6 +154,7 @@ export class AnswerRunner {
     } catch (error) {
       const failure = describeFailure(error, settings.model, job.isDirect);
       errorCode = failure.code;
+      const handle = view();
       const text = handle.text;
       if (signal.aborted || failure.code === 'aborted') {
         outcome = 'cancelled';
@@ -163,7 +185,8 @@ export class AnswerRunner {
           requestId,
           promptTokens: usage?.promptTokens,
           completionTokens: usage?.completionTokens,
-          timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - startedAt,
+          eventToRequestMs,
+          timeToFirstTokenMs: firstTokenAt === undefined || requestSentAt === undefined ? undefined : firstTokenAt - requestSentAt,
           durationMs: finishedAt - startedAt,
           outcome,
           code: errorCode,
