@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+export { temporaryDatabase } from '../temporary-database.js';
 import { parseConfig } from '../../src/config.js';
 import { startService, type RunningService } from '../../src/main.js';
 import type { FakeDiscord, FakeMessage } from '../fakes/fake-discord.js';
@@ -16,12 +14,6 @@ export interface GroqMessage {
 /** The messages of a recorded Groq request. */
 export function groqMessages(request: RecordedRequest): GroqMessage[] {
   return (request.body.messages as GroqMessage[] | undefined) ?? [];
-}
-
-/** A temp directory for the service's database. */
-export function temporaryDatabase(): { databasePath: string; remove(): void } {
-  const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-'));
-  return { databasePath: path.join(directory, 'bot.db'), remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
 /** Starts the whole service with Discord configured against the fakes. */

@@ -1,15 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { fakeGroqDefaults } from '../fakes/fake-groq.js';
 import { fakeSlackIds, type FakeSlack, type FakeSlackMessage } from '../fakes/fake-slack.js';
-
-/** A temp folder holding one drill's database. */
-export function drillFolder(): { databasePath: string; remove(): void } {
-  const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-drill-'));
-  return { databasePath: path.join(directory, 'bot.db'), remove: () => rmSync(directory, { recursive: true, force: true }) };
-}
 
 /** The environment of a service process with Slack (HTTP mode) against the fakes. */
 export function slackEnvironment(options: { groqBaseUrl: string; slack: FakeSlack; databasePath: string; extra?: Record<string, string> }): Record<string, string> {

@@ -1,9 +1,10 @@
+import { temporaryDatabase } from '../temporary-database.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeIds, startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { fakeGroqDefaults, startFakeGroq } from '../fakes/fake-groq.js';
 import { deliverEvent, fakeSlackIds, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { eventFrom, mentionEvent, type EventBody } from '../slack/slack-payloads.js';
-import { drillFolder, threadReplies } from './drill-environment.js';
+import { threadReplies } from './drill-environment.js';
 import { eventually, startServiceProcess, type ServiceProcess } from './service-process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -42,7 +43,7 @@ describe('event storm across both platforms with a restart', () => {
     const groq = await startFakeGroq();
     const slack: FakeSlack = await startFakeSlack({ updateBudget: false });
     const discord: FakeDiscord = await startFakeDiscord({ rateLimit: { limit: 10_000, windowMs: 1_000 } });
-    const folder = drillFolder();
+    const folder = temporaryDatabase();
     cleanups.push(() => folder.remove(), () => groq.close(), () => slack.close(), () => discord.close());
     groq.setFallback((request) => ({ kind: 'text', text: `You said: ${(request.body.messages as Array<{ content: string }>).at(-1)?.content ?? ''}`, tokensPerSecond: 400 }));
     const environment = {

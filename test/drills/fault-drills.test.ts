@@ -1,8 +1,9 @@
+import { temporaryDatabase } from '../temporary-database.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fakes/fake-groq.js';
 import { deliverEvent, fakeSlackIds, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { mentionEvent, threadReplyEvent } from '../slack/slack-payloads.js';
-import { drillFolder, slackEnvironment, storedStatuses, threadReplies } from './drill-environment.js';
+import { slackEnvironment, storedStatuses, threadReplies } from './drill-environment.js';
 import { eventually, startServiceProcess, type ServiceProcess } from './service-process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -13,7 +14,7 @@ afterEach(async () => {
 async function fakes(): Promise<{ groq: FakeGroq; slack: FakeSlack; databasePath: string }> {
   const groq = await startFakeGroq();
   const slack = await startFakeSlack();
-  const folder = drillFolder();
+  const folder = temporaryDatabase();
   cleanups.push(() => folder.remove(), () => groq.close(), () => slack.close());
   return { groq, slack, databasePath: folder.databasePath };
 }

@@ -1,3 +1,4 @@
+import { temporaryDatabase } from '../temporary-database.js';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -7,7 +8,7 @@ import { startFakeDiscord, type FakeDiscord } from '../fakes/fake-discord.js';
 import { fakeGroqDefaults, startFakeGroq, type FakeGroq } from '../fakes/fake-groq.js';
 import { deliverEvent, fakeSlackIds, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { mentionEvent } from '../slack/slack-payloads.js';
-import { drillFolder, threadReplies } from '../drills/drill-environment.js';
+import { threadReplies } from '../drills/drill-environment.js';
 import { eventually } from '../drills/service-process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -27,7 +28,7 @@ async function fakes(): Promise<{ groq: FakeGroq; slack: FakeSlack; discord: Fak
   const groq = await startFakeGroq();
   const slack = await startFakeSlack();
   const discord = await startFakeDiscord();
-  const folder = drillFolder();
+  const folder = temporaryDatabase();
   cleanups.push(() => folder.remove(), () => groq.close(), () => slack.close(), () => discord.close());
   return { groq, slack, discord, databasePath: folder.databasePath };
 }

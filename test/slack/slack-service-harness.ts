@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+export { temporaryDatabase } from '../temporary-database.js';
 import { parseConfig } from '../../src/config.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { deliverCommand, deliverEvent, fakeSlackIds, type Delivery, type DeliveryOptions, type FakeSlack, type FakeSlackMessage } from '../fakes/fake-slack.js';
@@ -12,12 +10,6 @@ export interface SlackService {
   deliver(body: unknown, options?: Partial<DeliveryOptions>): Promise<Delivery>;
   command(form: Record<string, string>, options?: Partial<DeliveryOptions>): Promise<Delivery>;
   stop(): Promise<void>;
-}
-
-/** A temp directory for a service's database; removed by the returned cleanup. */
-export function temporaryDatabase(): { databasePath: string; remove(): void } {
-  const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-'));
-  return { databasePath: path.join(directory, 'bot.db'), remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
 /** Starts the service with Slack in HTTP mode against the fakes. */
