@@ -167,6 +167,10 @@ async function runProcess(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A stray rejection in a library callback must not take every conversation down with it.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
 }
 
 function isEntryPoint(): boolean {

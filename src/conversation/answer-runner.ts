@@ -41,6 +41,8 @@ export interface AnswerJob {
 /** How an answer ended, for metrics and the log line. */
 export type AnswerOutcome = 'complete' | 'length' | 'interrupted' | 'cancelled' | 'failed';
 
+/** Conversations remembered as already told about left-out turns. */
+const maxNoticesRemembered = 10_000;
 /** Note added when older turns were left out of the prompt. */
 export const historyNoticeText = 'older messages in this conversation were left out to fit the model';
 /** Note added when the answer hit the completion token limit. */
@@ -144,6 +146,8 @@ export class AnswerRunner {
       const notes: string[] = [];
       if (finishReason === 'length') notes.push(lengthNoticeText);
       if (prompt.droppedCount > 0 && settings.historyNotice && !this.historyNoticeShown.has(job.conversation.id)) {
+        // Bounded: after a restart (or this many conversations) a long conversation may be told once more.
+        if (this.historyNoticeShown.size >= maxNoticesRemembered) this.historyNoticeShown.clear();
         this.historyNoticeShown.add(job.conversation.id);
         notes.push(historyNoticeText);
       }
