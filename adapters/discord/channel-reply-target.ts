@@ -7,6 +7,12 @@ import { channelScope } from './reply-scopes.js';
 /** Discord's limit on message content, in characters. */
 export const discordMaxLength = 2_000;
 
+/**
+ * Discord shows "is typing…" for 10 s after a call and the renderer refreshes its indicator every
+ * 8 s; a call sooner than this after the last one (a thinking → typing switch) shows nothing new.
+ */
+const typingRepeatMs = 2_000;
+
 /** Options of a reply streamed into a channel, thread or DM. */
 export interface ChannelReplyOptions {
   rest: DiscordRest;
@@ -15,8 +21,6 @@ export interface ChannelReplyOptions {
   replyTo?: string;
   editIntervalMs: number;
   editsPer5s: number;
-  /** Starts "is typing…" in the channel; returns a function that stops it. */
-  startTyping: () => () => void;
 }
 
 /**
@@ -27,11 +31,13 @@ export class ChannelReplyTarget implements ReplyTarget {
   readonly platform = 'discord' as const;
   readonly maxLength = discordMaxLength;
   readonly minEditIntervalMs: number;
+  private readonly scope: RateScope;
   private lastPartId: string | undefined;
-  private stopTyping: (() => void) | undefined;
+  private lastTypingAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ChannelReplyOptions) {
     this.minEditIntervalMs = options.editIntervalMs;
+    this.scope = channelScope(options.channelId, options.editsPer5s);
   }
 
   /** Posts the first part or a continuation. */
@@ -43,10 +49,6 @@ export class ChannelReplyTarget implements ReplyTarget {
       return { channelId: this.options.channelId, messageId: id };
     } catch (error) {
       throw toPlatformError(error, 'post message');
-    } finally {
-      // Text is visible (or the reply is failing): either way, typing is over.
-      this.stopTyping?.();
-      this.stopTyping = undefined;
     }
   }
 
@@ -59,14 +61,23 @@ export class ChannelReplyTarget implements ReplyTarget {
     }
   }
 
-  /** "groqbot is typing…" until the first part lands (Discord has no separate thinking state). */
+  /**
+   * One "groqbot is typing…" call (Discord has no separate thinking state); the renderer calls
+   * again to keep it up, and Discord clears it when the first part lands.
+   */
   async indicate(_state: IndicatorState): Promise<void> {
-    if (this.lastPartId !== undefined || this.stopTyping !== undefined) return;
-    this.stopTyping = this.options.startTyping();
+    const now = Date.now();
+    if (this.lastPartId !== undefined || now - this.lastTypingAt < typingRepeatMs) return;
+    this.lastTypingAt = now;
+    try {
+      await this.options.rest.sendTyping(this.options.channelId);
+    } catch (error) {
+      throw toPlatformError(error, 'send typing');
+    }
   }
 
   /** Posts and edits share the channel's budget. */
   scopeOf(_call: 'post' | 'edit'): RateScope {
-    return channelScope(this.options.channelId, this.options.editsPer5s);
+    return this.scope;
   }
 }

@@ -23,7 +23,6 @@ import { decodeWebhookHandle } from './message-handle.js';
 import { translateMessage } from './message-translation.js';
 import { registerCommands } from './slash-commands.js';
 import { threadName } from './thread-name.js';
-import { TypingIndicator } from './typing-indicator.js';
 
 /** What src/main.ts passes to the Discord adapter. */
 export interface DiscordAdapterOptions {
@@ -71,7 +70,6 @@ class DiscordAdapter implements ChatAdapter {
   private readonly rest: DiscordRest;
   private readonly logger: Logger;
   private readonly systemPermission: bigint;
-  private readonly typing = new Set<TypingIndicator>();
   /** Whether the member who ran a command may change the system prompt, by command id (until answered). */
   private readonly commandPermissions = new Map<string, boolean>();
   private handlers: EngineHandlers | undefined;
@@ -126,7 +124,6 @@ class DiscordAdapter implements ChatAdapter {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'down';
-    for (const indicator of [...this.typing]) indicator.stop();
     this.commandPermissions.clear();
     await this.client.destroy();
   }
@@ -145,7 +142,6 @@ class DiscordAdapter implements ChatAdapter {
       replyTo,
       editIntervalMs: this.options.editIntervalMs,
       editsPer5s: this.options.config.editsPer5s,
-      startTyping: () => this.startTyping(message.channelId),
     });
   }
 
@@ -202,17 +198,6 @@ class DiscordAdapter implements ChatAdapter {
     };
     client.on(Events.ShardResume, (shardId) => backUp(shardId));
     client.on(Events.ShardReady, (shardId) => backUp(shardId));
-  }
-
-  private startTyping(channelId: string): () => void {
-    const indicator = new TypingIndicator(
-      () => this.rest.sendTyping(channelId),
-      this.logger,
-      (stopped) => this.typing.delete(stopped),
-    );
-    this.typing.add(indicator);
-    void indicator.start();
-    return () => indicator.stop();
   }
 
   private async onMessageCreate(message: Message): Promise<void> {
