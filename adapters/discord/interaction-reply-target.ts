@@ -8,7 +8,7 @@ import { decodeWebhookHandle, encodeWebhookHandle } from './message-handle.js';
 import { channelScope, webhookScope } from './reply-scopes.js';
 
 /** Interaction tokens live 15 minutes; past this age, new parts go out as channel messages. */
-export const defaultInteractionTokenWindowMs = 14 * 60_000;
+const defaultInteractionTokenWindowMs = 14 * 60_000;
 /** Longest question quoted above an /ask answer. */
 const maxQuotedQuestion = 200;
 
@@ -45,12 +45,22 @@ export class InteractionReplyTarget implements ReplyTarget {
   readonly maxLength: number;
   readonly minEditIntervalMs: number;
   private readonly header: string;
+  /** Handles of the first part (with the header) and of follow-ups, encoded once instead of per call. */
+  private readonly firstHandle: string;
+  private readonly followUpHandle: string;
+  private readonly webhookScope: RateScope;
+  private readonly channelScope: RateScope;
   private readonly tokenWindowMs: number;
   private readonly now: () => number;
   private lastPartId: string | undefined;
 
   constructor(private readonly options: InteractionReplyOptions) {
     this.header = questionHeader(options.question);
+    const { applicationId, token } = options;
+    this.firstHandle = encodeWebhookHandle({ applicationId, token, header: this.header });
+    this.followUpHandle = encodeWebhookHandle({ applicationId, token });
+    this.webhookScope = webhookScope(options.interactionId, options.editsPer5s);
+    this.channelScope = channelScope(options.channelId, options.editsPer5s);
     // Every part gets the same budget: simpler than a first-part exception, and only a few characters short.
     this.maxLength = discordMaxLength - this.header.length;
     this.minEditIntervalMs = options.editIntervalMs;
@@ -72,7 +82,7 @@ export class InteractionReplyTarget implements ReplyTarget {
           ? await rest.editWebhookMessage(applicationId, token, '@original', this.header + text)
           : await rest.postWebhookMessage(applicationId, token, text);
         this.lastPartId = id;
-        return { channelId, messageId: id, handle: encodeWebhookHandle({ applicationId, token, header: first ? this.header : undefined }) };
+        return { channelId, messageId: id, handle: first ? this.firstHandle : this.followUpHandle };
       }
       const id = await rest.postMessage(channelId, first ? this.header + text : text, this.lastPartId);
       this.lastPartId = id;
@@ -84,13 +94,23 @@ export class InteractionReplyTarget implements ReplyTarget {
 
   /** Edits a part through the webhook it came from, or as a channel message. */
   async edit(ref: PostedMessageRef, text: string): Promise<void> {
-    const handle = decodeWebhookHandle(ref.handle);
+    const { rest, applicationId, token } = this.options;
     try {
-      if (handle === undefined) {
-        await this.options.rest.editMessage(ref.channelId, ref.messageId, text);
+      // This target's own handles are known: no JSON parsing on every edit of a streaming answer.
+      if (ref.handle === this.firstHandle) {
+        await rest.editWebhookMessage(applicationId, token, ref.messageId, this.header + text);
         return;
       }
-      await this.options.rest.editWebhookMessage(handle.applicationId, handle.token, ref.messageId, (handle.header ?? '') + text);
+      if (ref.handle === this.followUpHandle) {
+        await rest.editWebhookMessage(applicationId, token, ref.messageId, text);
+        return;
+      }
+      const handle = decodeWebhookHandle(ref.handle);
+      if (handle === undefined) {
+        await rest.editMessage(ref.channelId, ref.messageId, text);
+        return;
+      }
+      await rest.editWebhookMessage(handle.applicationId, handle.token, ref.messageId, (handle.header ?? '') + text);
     } catch (error) {
       throw toPlatformError(error, 'edit interaction message');
     }
@@ -101,8 +121,6 @@ export class InteractionReplyTarget implements ReplyTarget {
 
   /** Webhook calls have their own budget; once parts go to the channel, the channel's. */
   scopeOf(_call: 'post' | 'edit'): RateScope {
-    return this.tokenUsable
-      ? webhookScope(this.options.interactionId, this.options.editsPer5s)
-      : channelScope(this.options.channelId, this.options.editsPer5s);
+    return this.tokenUsable ? this.webhookScope : this.channelScope;
   }
 }
