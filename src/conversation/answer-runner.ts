@@ -4,7 +4,7 @@ import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ReplyRenderer } from '../reply/reply-renderer.js';
-import type { ReplyHandle, ReplyTarget } from '../reply/types.js';
+import type { ReplyHandle, ReplyOutcome, ReplyTarget } from '../reply/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { Conversation } from '../store/types.js';
 import { promptBudget } from '../tokens/prompt-budget.js';
@@ -87,9 +87,11 @@ export class AnswerRunner {
       for (let attempt = 0; ; attempt += 1) {
         const stream = this.dependencies.completion.stream(this.request(messages, job), { signal });
         const parts = stream[Symbol.asyncIterator]();
-        let finished = false;
+        let drained = false;
         try {
           const first = parts.next();
+          // Awaited below; should starting the renderer throw first, its rejection must not go unhandled.
+          first.catch(() => undefined);
           if (requestSentAt === undefined) {
             requestSentAt = now();
             eventToRequestMs = Math.max(0, Date.now() - job.receivedAt);
@@ -113,13 +115,12 @@ export class AnswerRunner {
               usage = part.usage;
             }
           }
-          finished = true;
+          drained = true;
           requestId = stream.requestId;
           break;
         } catch (error) {
           requestId = stream.requestId ?? (error instanceof CompletionError ? error.requestId : undefined);
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
-          finished = true;
           if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
             messages = halveHistory(messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
@@ -127,8 +128,8 @@ export class AnswerRunner {
           }
           throw error;
         } finally {
-          // Only an exception of our own leaves the stream open: close its connection.
-          if (!finished) void parts.return?.().catch(() => undefined);
+          // After the stream's own failure this is a no-op; after an exception of ours it closes the connection.
+          if (!drained) void parts.return?.().catch(() => undefined);
           this.learnRateLimit(stream.rateLimit?.limitTokens);
         }
       }
@@ -139,8 +140,9 @@ export class AnswerRunner {
         outcome = 'failed';
         errorCode = 'empty_answer';
         const message = 'The model returned an empty answer; please try again or rephrase.';
-        await handle.fail(message);
-        repository.finishAssistantReply(reply.id, { status: 'failed', content: message, inPrompt: false, usage, requestId, model: settings.model });
+        await endAndStore(handle.fail(message), () =>
+          repository.finishAssistantReply(reply.id, { status: 'failed', content: message, inPrompt: false, usage, requestId, model: settings.model }),
+        );
         return outcome;
       }
       const notes: string[] = [];
@@ -152,8 +154,9 @@ export class AnswerRunner {
         notes.push(historyNoticeText);
       }
       outcome = finishReason === 'length' ? 'length' : 'complete';
-      repository.finishAssistantReply(reply.id, { status: 'complete', content: text, usage, requestId, model: settings.model });
-      await handle.complete(notes.length > 0 ? { note: notes.join('; ') } : {});
+      await endAndStore(handle.complete(notes.length > 0 ? { note: notes.join('; ') } : {}), () =>
+        repository.finishAssistantReply(reply.id, { status: 'complete', content: text, usage, requestId, model: settings.model }),
+      );
       return outcome;
     } catch (error) {
       const failure = describeFailure(error, settings.model, job.isDirect);
@@ -163,16 +166,19 @@ export class AnswerRunner {
       if (signal.aborted || failure.code === 'aborted') {
         outcome = 'cancelled';
         const reason = typeof signal.reason === 'string' ? signal.reason : 'the answer was cancelled';
-        repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, inPrompt: text !== '', usage, requestId, model: settings.model });
-        await handle.interrupt(reason);
+        await endAndStore(handle.interrupt(reason), () =>
+          repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, inPrompt: text !== '', usage, requestId, model: settings.model }),
+        );
       } else if (text !== '') {
         outcome = 'interrupted';
-        repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, usage, requestId, model: settings.model });
-        await handle.interrupt(failure.interruption);
+        await endAndStore(handle.interrupt(failure.interruption), () =>
+          repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, usage, requestId, model: settings.model }),
+        );
       } else {
         outcome = 'failed';
-        repository.finishAssistantReply(reply.id, { status: 'failed', content: failure.message, inPrompt: false, requestId, model: settings.model });
-        await handle.fail(failure.message);
+        await endAndStore(handle.fail(failure.message), () =>
+          repository.finishAssistantReply(reply.id, { status: 'failed', content: failure.message, inPrompt: false, requestId, model: settings.model }),
+        );
       }
       const level = outcome === 'cancelled' ? 'info' : 'warn';
       logger[level]({ err: error, code: failure.code, conversationId: job.conversation.id }, 'answer did not complete');
@@ -244,6 +250,18 @@ export class AnswerRunner {
 
   private learnRateLimit(limitTokens: number | undefined): void {
     if (limitTokens !== undefined && limitTokens > 0) this.tokensPerMinuteLimit = limitTokens;
+  }
+}
+
+/**
+ * Stores a reply's outcome while its ending goes out, and waits for the ending even when storing
+ * throws: a failing store must not leave the reply streaming, nor let the conversation's next answer overtake it.
+ */
+async function endAndStore(ending: Promise<ReplyOutcome>, store: () => void): Promise<void> {
+  try {
+    store();
+  } finally {
+    await ending;
   }
 }
 

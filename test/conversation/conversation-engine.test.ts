@@ -315,6 +315,17 @@ describe('failures a person understands', () => {
     expect(harness.adapter.targets[0]?.texts()).toEqual([`Cut short\n\n_${lengthNoticeText}_`]);
   });
 
+  it('ends the reply on the platform even when storing its outcome fails', async () => {
+    harness = await createEngineHarness();
+    harness.repository.finishAssistantReply = () => {
+      throw new Error('disk I/O error');
+    };
+    harness.groq.enqueue({ kind: 'text', text: 'Shown in full' });
+    await harness.engine.onMessage(harness.message());
+    await harness.idle();
+    expect(harness.adapter.targets[0]?.texts()).toEqual(['Shown in full']);
+  });
+
   it('counts failures by code in the metrics', async () => {
     harness = await createEngineHarness();
     harness.groq.enqueue(errorFixture('invalid-key-401'));
