@@ -98,8 +98,8 @@ class DiscordAdapter implements ChatAdapter {
       readyTimer.unref();
     });
     try {
-      await client.login(this.options.config.botToken);
-      await ready;
+      // Together: the timeout also bounds a hanging login, and a timeout during login is never an unhandled rejection.
+      await Promise.all([client.login(this.options.config.botToken), ready]);
     } catch (error) {
       await client.destroy().catch(() => {});
       this.state = 'down';
