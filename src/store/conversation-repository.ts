@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 import { messageTooLarge, type FittedPrompt } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
@@ -54,6 +54,8 @@ export class ConversationRepository {
   private readonly tokenCounter: TokenCounter;
   private readonly now: () => number;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Built once: saveVisibleText runs on every landed edit, and db.transaction() builds its wrappers on each call. */
+  private readonly saveVisibleTransaction: Transaction<(messageId: number, index: number, text: string, visibleAnswer: string) => void>;
 
   constructor(
     private readonly db: Database,
@@ -62,6 +64,11 @@ export class ConversationRepository {
     this.tokenCounter = options.tokenCounter;
     this.now = options.now ?? Date.now;
     this.statements = prepareStatements(db);
+    const { setPartText, setStreamingContent } = this.statements;
+    this.saveVisibleTransaction = db.transaction((messageId: number, index: number, text: string, visibleAnswer: string) => {
+      setPartText.run(text, messageId, index);
+      setStreamingContent.run(visibleAnswer, this.now(), messageId);
+    });
   }
 
   /** The active conversation for `key`, created when there is none. */
@@ -184,12 +191,7 @@ export class ConversationRepository {
    * finished reply).
    */
   saveVisibleText(messageId: number, part: { index: number; text: string }, visibleAnswer: string): void {
-    this.db
-      .transaction(() => {
-        this.statements.setPartText.run(part.text, messageId, part.index);
-        this.statements.setStreamingContent.run(visibleAnswer, this.now(), messageId);
-      })
-      .immediate();
+    this.saveVisibleTransaction.immediate(messageId, part.index, part.text, visibleAnswer);
   }
 
   /**
