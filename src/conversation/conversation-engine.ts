@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { ConversationKey, Platform } from '../platform.js';
+import { endingSuffix } from '../reply/reply-text.js';
 import type { ReplyTarget } from '../reply/types.js';
 import type { Conversation } from '../store/types.js';
 import { AnswerRunner, type AnswerJob, type AnswerRunnerDependencies } from './answer-runner.js';
@@ -128,7 +129,7 @@ export class ConversationEngine implements EngineHandlers {
       const parts = [...reply.parts].sort((a, b) => a.index - b.index);
       for (const [position, part] of parts.entries()) {
         const last = position === parts.length - 1;
-        const text = last ? `${part.text}${part.text ? '\n\n' : ''}⚠️ interrupted: the bot restarted` : part.text;
+        const text = last ? part.text + endingSuffix(part.text, { kind: 'interrupt', reason: 'the bot restarted' }) : part.text;
         try {
           await adapter.editStored(part.ref, text);
           edited += 1;
