@@ -92,11 +92,6 @@ export class RateScheduler {
     state.bucket.setSafetyMs(Math.max(this.safetyMs, Math.min(maximumSafetyMs, Math.max(...state.latencies))));
   }
 
-  /** Waiters queued in a scope (for tests and metrics). */
-  waitingIn(scopeKey: string): number {
-    return this.scopes.get(scopeKey)?.waiters.size ?? 0;
-  }
-
   private stateOf(scope: RateScope): ScopeState {
     const now = this.now();
     let state = this.scopes.get(scope.key);
