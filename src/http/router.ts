@@ -14,14 +14,18 @@ export class HttpRouter {
 
   /** Finds the handler of a request, or undefined. */
   find(method: string | undefined, url: string | undefined): RouteHandler | undefined {
-    const path = (url ?? '/').split('?')[0] ?? '/';
-    return this.routes.get(`${(method ?? 'GET').toUpperCase()} ${path}`);
+    return this.routes.get(`${(method ?? 'GET').toUpperCase()} ${pathOf(url)}`);
   }
 
   /** Whether any method is mounted on the path (405 rather than 404). */
   hasPath(url: string | undefined): boolean {
-    const path = (url ?? '/').split('?')[0] ?? '/';
+    const path = pathOf(url);
     for (const key of this.routes.keys()) if (key.endsWith(` ${path}`)) return true;
     return false;
   }
+}
+
+/** The path of a request URL, without its query string. */
+function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?')[0] ?? '/';
 }
