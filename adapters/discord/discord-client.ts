@@ -8,7 +8,7 @@ const requestTimeoutMs = 10_000;
  * True for the routes whose 429s go back to the renderer (which owns throttling and keeps only
  * the newest text) instead of being waited out inside discord.js's queue.
  */
-export function rejectsOnRateLimit(data: RateLimitData): boolean {
+function rejectsOnRateLimit(data: RateLimitData): boolean {
   return data.route.startsWith('/channels/:id/messages') || data.route.startsWith('/webhooks/:id/:token');
 }
 

@@ -70,13 +70,3 @@ export function toPlatformError(error: unknown, action: string): PlatformError {
   // Timeouts (AbortError), refused connections and DNS failures: the platform is unreachable.
   return new PlatformError(`Discord unreachable on ${action}`, { code: 'platform_unavailable', cause: safeCause(error) });
 }
-
-/** The Discord JSON error code of a failed REST call, if it was one. */
-export function discordErrorCode(error: unknown): number | string | undefined {
-  if (error instanceof DiscordAPIError) return error.code;
-  if (error instanceof PlatformError && error.cause instanceof Error) {
-    const code = (error.cause as { code?: unknown }).code;
-    return typeof code === 'number' || typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
-}

@@ -4,7 +4,7 @@ import { Routes, type REST } from 'discord.js';
  * Sent with every message and edit: nothing in the text (model output, quoted users) may ping
  * anyone, and replies do not ping the person replied to either (see docs/discord-setup.md).
  */
-export const noMentions = { parse: [], replied_user: false } as const;
+const noMentions = { parse: [], replied_user: false } as const;
 
 /** Message flag of an answer only its recipient sees. */
 export const ephemeralFlag = 1 << 6;

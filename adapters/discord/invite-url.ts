@@ -1,7 +1,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 
 /** The permissions groqbot needs, and nothing more. */
-export const requiredPermissions: readonly bigint[] = [
+const requiredPermissions: readonly bigint[] = [
   PermissionFlagsBits.ViewChannel,
   PermissionFlagsBits.SendMessages,
   PermissionFlagsBits.SendMessagesInThreads,

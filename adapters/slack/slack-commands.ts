@@ -16,7 +16,7 @@ export interface SlackSlashCommand {
 }
 
 /** Which engine command a configured slash command stands for; `help` when someone asks for it. */
-export function commandNameOf(config: Pick<SlackConfig, 'askCommand' | 'systemCommand' | 'resetCommand'>, command: SlackSlashCommand): CommandName | undefined {
+function commandNameOf(config: Pick<SlackConfig, 'askCommand' | 'systemCommand' | 'resetCommand'>, command: SlackSlashCommand): CommandName | undefined {
   const names: Record<string, CommandName> = { [config.askCommand]: 'ask', [config.systemCommand]: 'system', [config.resetCommand]: 'reset' };
   const name = names[command.command];
   if (name === undefined) return undefined;
@@ -24,7 +24,7 @@ export function commandNameOf(config: Pick<SlackConfig, 'askCommand' | 'systemCo
 }
 
 /** Whether a command came from a DM with the bot (its channel ids start with D). */
-export function isDirectChannel(channelId: string, channelName?: string): boolean {
+function isDirectChannel(channelId: string, channelName?: string): boolean {
   return channelId.startsWith('D') || channelName === 'directmessage';
 }
 

@@ -60,9 +60,4 @@ export class SlackStatusIndicator {
       throw toPlatformError(error, 'assistant.threads.setStatus');
     }
   }
-
-  /** Whether a workspace-wide refusal has switched the status off (for tests and logs). */
-  get disabledForWorkspace(): boolean {
-    return this.workspaceDisabled;
-  }
 }
