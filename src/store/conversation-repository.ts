@@ -43,8 +43,13 @@ export interface PromptHistoryOptions {
 }
 
 const noMessageId = Number.MAX_SAFE_INTEGER;
-/** Rows in the first page of a newest-first history read: enough for most prompts in one query. */
-const firstHistoryPage = 256;
+/**
+ * Rows in the first page of a newest-first history read; pages double after it. Small because a
+ * budget capped by a per-minute token limit keeps a few dozen turns, and every row read costs
+ * (~0.5 µs, a query's overhead ~15 µs): at 4,000 tokens 256 took ~200 µs, 32 ~80 µs, and a
+ * 120,000-token budget was no slower.
+ */
+const firstHistoryPage = 32;
 
 /**
  * The only code that reads and writes the conversation store. Synchronous (better-sqlite3 is);
