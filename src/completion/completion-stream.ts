@@ -1,3 +1,4 @@
+import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { CompletionError } from './completion-error.js';
@@ -58,7 +59,7 @@ export class GroqCompletionStream implements CompletionStream {
 
   /** Starts the request; a stream can be iterated once. */
   [Symbol.asyncIterator](): AsyncIterator<CompletionPart> {
-    if (this.iterated) throw new Error('A completion stream can only be iterated once');
+    if (this.iterated) throw new GroqbotError('A completion stream can only be iterated once', { code: 'stream_already_iterated', retryable: false });
     this.iterated = true;
     return this.run();
   }
