@@ -129,7 +129,15 @@ class SlackAdapter implements ChatAdapter {
       socket.on('close', () => this.setState('down'));
       socket.on('reconnecting', () => this.setState('down'));
       socket.on('disconnected', () => this.setState('down'));
-      await app.start();
+      try {
+        await app.start();
+      } catch (error) {
+        this.state = 'down';
+        throw new GroqbotError('Slack Socket Mode connection failed: check SLACK_APP_TOKEN (xapp-…, connections:write)', {
+          code: 'slack_connect_failed',
+          cause: error,
+        });
+      }
       this.setState('ready');
     } else {
       this.setState('ready');
