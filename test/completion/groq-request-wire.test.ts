@@ -1,21 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroqClient } from '../../src/completion/groq-client.js';
+import { describe, expect, it } from 'vitest';
 import type { CompletionRequest } from '../../src/completion/types.js';
-import { startFakeGroq, type FakeGroq } from '../fakes/fake-groq.js';
-import { clientFor, collect, simpleRequest } from './helpers.js';
+import { collect, simpleRequest, useFakeGroqClient } from './helpers.js';
 
-let fake: FakeGroq;
-let client: GroqClient;
-
-beforeAll(async () => {
-  fake = await startFakeGroq();
-  client = clientFor(fake).client;
-});
-
-afterAll(async () => {
-  await client.close();
-  await fake.close();
-});
+const groq = useFakeGroqClient();
 
 describe('request on the wire', () => {
   it('sends every parameter under Groq’s name, with the key, streaming on', async () => {
@@ -39,10 +26,10 @@ describe('request on the wire', () => {
       user: 'slack:T1:U2',
       n: 1,
     };
-    const before = fake.requests.length;
-    const { error } = await collect(client.stream(request));
+    const before = groq.fake.requests.length;
+    const { error } = await collect(groq.client.stream(request));
     expect(error).toBeUndefined();
-    const recorded = fake.requests[before];
+    const recorded = groq.fake.requests[before];
     expect(recorded?.method).toBe('POST');
     expect(recorded?.path).toBe('/openai/v1/chat/completions');
     expect(recorded?.headers.authorization).toBe('Bearer gsk_test_fake_key_0123456789');
@@ -64,20 +51,20 @@ describe('request on the wire', () => {
   });
 
   it('passes reasoning_format, a single stop string and json_object through', async () => {
-    const before = fake.requests.length;
-    await collect(client.stream(simpleRequest({ reasoningFormat: 'parsed', stop: 'END', responseFormat: { type: 'json_object' } })));
-    const body = fake.requests[before]?.body;
+    const before = groq.fake.requests.length;
+    await collect(groq.client.stream(simpleRequest({ reasoningFormat: 'parsed', stop: 'END', responseFormat: { type: 'json_object' } })));
+    const body = groq.fake.requests[before]?.body;
     expect(body?.reasoning_format).toBe('parsed');
     expect(body?.stop).toBe('END');
     expect(body?.response_format).toEqual({ type: 'json_object' });
   });
 
   it('never sends max_tokens, n, stream_options or a message name, and omits what is unset', async () => {
-    const before = fake.requests.length;
+    const before = groq.fake.requests.length;
     const messages = [{ role: 'user', content: 'hi', name: 'alice' }] as unknown as CompletionRequest['messages'];
-    const { error } = await collect(client.stream({ model: 'openai/gpt-oss-120b', messages, n: 1 }));
+    const { error } = await collect(groq.client.stream({ model: 'openai/gpt-oss-120b', messages, n: 1 }));
     expect(error).toBeUndefined();
-    const recorded = fake.requests[before];
+    const recorded = groq.fake.requests[before];
     expect(Object.keys(recorded?.body ?? {}).sort()).toEqual(['messages', 'model', 'stream']);
     expect(recorded?.rawBody).not.toMatch(/max_tokens|"n"|stream_options|"name"/);
     expect(recorded?.body.messages).toEqual([{ role: 'user', content: 'hi' }]);
@@ -92,23 +79,23 @@ describe('request on the wire', () => {
     ['NaN top_p', { topP: Number.NaN }, /top_p/],
     ['no messages', { messages: [] }, /messages/],
   ])('rejects %s locally, before any network call', async (_label, overrides, message) => {
-    const before = fake.requests.length;
-    const { parts, error } = await collect(client.stream(simpleRequest(overrides)));
+    const before = groq.fake.requests.length;
+    const { parts, error } = await collect(groq.client.stream(simpleRequest(overrides)));
     expect(parts).toEqual([]);
     expect(error?.code).toBe('invalid_request');
     expect(error?.retryable).toBe(false);
     expect(error?.message).toMatch(message);
-    expect(fake.requests.length).toBe(before);
+    expect(groq.fake.requests.length).toBe(before);
   });
 
   it('names every problem of a request at once', async () => {
-    const { error } = await collect(client.stream(simpleRequest({ n: 3, temperature: 9, topP: 2 })));
+    const { error } = await collect(groq.client.stream(simpleRequest({ n: 3, temperature: 9, topP: 2 })));
     expect(error?.message).toMatch(/n must be 1.*temperature.*top_p/);
   });
 
   it('accepts the boundary values', async () => {
-    const { error } = await collect(client.stream(simpleRequest({ temperature: 0, topP: 1, stop: ['a', 'b', 'c', 'd'] })));
+    const { error } = await collect(groq.client.stream(simpleRequest({ temperature: 0, topP: 1, stop: ['a', 'b', 'c', 'd'] })));
     expect(error).toBeUndefined();
-    expect(fake.requests.at(-1)?.body.temperature).toBe(0);
+    expect(groq.fake.requests.at(-1)?.body.temperature).toBe(0);
   });
 });

@@ -1,28 +1,16 @@
 import diagnostics from 'node:diagnostics_channel';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompletionError } from '../../src/completion/completion-error.js';
-import type { GroqClient } from '../../src/completion/groq-client.js';
 import { createMetrics } from '../../src/metrics.js';
-import { startFakeGroq, tokenize, type FakeGroq } from '../fakes/fake-groq.js';
-import { clientFor, collect, simpleRequest, textOf } from './helpers.js';
+import { tokenize } from '../fakes/fake-groq.js';
+import { clientFor, collect, simpleRequest, textOf, useFakeGroqClient } from './helpers.js';
 
-let fake: FakeGroq;
-let client: GroqClient;
-
-beforeAll(async () => {
-  fake = await startFakeGroq();
-  client = clientFor(fake).client;
-});
-
-afterAll(async () => {
-  await client.close();
-  await fake.close();
-});
+const groq = useFakeGroqClient();
 
 describe('GroqClient streams the recorded fixtures', () => {
   it('text: text deltas in order, then finish with usage; request id and rate limits known', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'text' });
-    const stream = client.stream(simpleRequest());
+    groq.fake.enqueue({ kind: 'fixture', name: 'text' });
+    const stream = groq.client.stream(simpleRequest());
     const { parts, error } = await collect(stream);
     expect(error).toBeUndefined();
     const deltas = parts.filter((part) => part.type === 'text-delta').map((part) => (part as { text: string }).text);
@@ -40,8 +28,8 @@ describe('GroqClient streams the recorded fixtures', () => {
   });
 
   it('reasoning: reasoning deltas kept apart from the answer, reasoning tokens in usage', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'reasoning' });
-    const stream = client.stream(simpleRequest());
+    groq.fake.enqueue({ kind: 'fixture', name: 'reasoning' });
+    const stream = groq.client.stream(simpleRequest());
     const { parts, error } = await collect(stream);
     expect(error).toBeUndefined();
     expect(parts.map((part) => part.type)).toEqual([...Array(7).fill('reasoning-delta'), ...Array(6).fill('text-delta'), 'finish']);
@@ -52,23 +40,23 @@ describe('GroqClient streams the recorded fixtures', () => {
   });
 
   it('json-object: the JSON text arrives whole and parses', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'json-object' });
-    const { parts, error } = await collect(client.stream(simpleRequest({ responseFormat: { type: 'json_object' } })));
+    groq.fake.enqueue({ kind: 'fixture', name: 'json-object' });
+    const { parts, error } = await collect(groq.client.stream(simpleRequest({ responseFormat: { type: 'json_object' } })));
     expect(error).toBeUndefined();
     expect(JSON.parse(textOf(parts, 'text-delta'))).toEqual({ city: 'Paris', country: 'France' });
     expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
   });
 
   it('length: finish reason length', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'length' });
-    const { parts } = await collect(client.stream(simpleRequest()));
+    groq.fake.enqueue({ kind: 'fixture', name: 'length' });
+    const { parts } = await collect(groq.client.stream(simpleRequest()));
     expect(textOf(parts, 'text-delta')).toBe('Once upon a time');
     expect(parts.at(-1)).toEqual({ type: 'finish', reason: 'length', usage: { promptTokens: 40, completionTokens: 4, totalTokens: 44 } });
   });
 
   it('usage only in x_groq: usage still reported', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'usage-only-in-x-groq' });
-    const stream = client.stream(simpleRequest({ model: 'openai/gpt-oss-20b' }));
+    groq.fake.enqueue({ kind: 'fixture', name: 'usage-only-in-x-groq' });
+    const stream = groq.client.stream(simpleRequest({ model: 'openai/gpt-oss-20b' }));
     const { parts } = await collect(stream);
     expect(textOf(parts, 'text-delta')).toBe('Hello from the older format');
     expect(parts.at(-1)).toEqual({ type: 'finish', reason: 'stop', usage: { promptTokens: 31, completionTokens: 5, totalTokens: 36 } });
@@ -76,8 +64,8 @@ describe('GroqClient streams the recorded fixtures', () => {
   });
 
   it('x_groq.error: raises stream_error with the partial text', async () => {
-    fake.enqueue({ kind: 'fixture', name: 'x-groq-error' });
-    const stream = client.stream(simpleRequest());
+    groq.fake.enqueue({ kind: 'fixture', name: 'x-groq-error' });
+    const stream = groq.client.stream(simpleRequest());
     const { parts, error } = await collect(stream);
     expect(textOf(parts, 'text-delta')).toBe('Partial answer');
     expect(error).toBeInstanceOf(CompletionError);
@@ -90,25 +78,25 @@ describe('GroqClient streams the recorded fixtures', () => {
   });
 
   it('event: error mid-stream (fixture): raises with status and partial text, never retried', async () => {
-    const before = fake.requests.length;
-    fake.enqueue({ kind: 'fixture', name: 'error-mid-stream' });
-    const { parts, error } = await collect(client.stream(simpleRequest()));
+    const before = groq.fake.requests.length;
+    groq.fake.enqueue({ kind: 'fixture', name: 'error-mid-stream' });
+    const { parts, error } = await collect(groq.client.stream(simpleRequest()));
     expect(textOf(parts, 'text-delta')).toBe('Let me check');
     expect(error?.code).toBe('stream_error');
     expect(error?.status).toBe(503);
     expect(error?.type).toBe('internal_server_error');
     expect(error?.partialText).toBe('Let me check');
-    expect(fake.requests.length - before).toBe(1);
+    expect(groq.fake.requests.length - before).toBe(1);
   });
 
   it('event: error mid-stream (behaviour) with a Groq code maps that code', async () => {
-    fake.enqueue({
+    groq.fake.enqueue({
       kind: 'error-event',
       text: 'one two three four',
       afterChunks: 2,
       error: { message: 'Failed to generate JSON', type: 'invalid_request_error', code: 'json_validate_failed' },
     });
-    const { error } = await collect(client.stream(simpleRequest()));
+    const { error } = await collect(groq.client.stream(simpleRequest()));
     expect(error?.code).toBe('json_invalid');
     expect(error?.groqCode).toBe('json_validate_failed');
     expect(error?.partialText).toBe('one two');
@@ -118,8 +106,8 @@ describe('GroqClient streams the recorded fixtures', () => {
 describe('GroqClient against the fake text behaviour', () => {
   it('streams tokenized text, reasoning first, and usage from the fake', async () => {
     const text = 'Streaming works, one piece at a time.';
-    fake.enqueue({ kind: 'text', text, reasoning: 'Think first.', usage: { prompt_tokens: 12 } });
-    const stream = client.stream(simpleRequest());
+    groq.fake.enqueue({ kind: 'text', text, reasoning: 'Think first.', usage: { prompt_tokens: 12 } });
+    const stream = groq.client.stream(simpleRequest());
     const { parts } = await collect(stream);
     const reasoningCount = tokenize('Think first.').length;
     const textCount = tokenize(text).length;
@@ -131,15 +119,15 @@ describe('GroqClient against the fake text behaviour', () => {
 
   it('keeps multi-byte characters whole when chunks split them', async () => {
     const text = 'Grüße 👋🏽 — 東京 ✓';
-    fake.enqueue({ kind: 'text', text, chunks: [...text] });
-    const { parts } = await collect(client.stream(simpleRequest()));
+    groq.fake.enqueue({ kind: 'text', text, chunks: [...text] });
+    const { parts } = await collect(groq.client.stream(simpleRequest()));
     expect(textOf(parts, 'text-delta')).toBe(text);
   });
 
   it('records outcome, errors and time to first token in the metrics', async () => {
     const metrics = createMetrics();
-    const { client: measured } = clientFor(fake, { metrics, maxRetries: 0 });
-    fake.enqueue({ kind: 'text', text: 'hello world' }, { kind: 'fixture', name: 'server-503' });
+    const { client: measured } = clientFor(groq.fake, { metrics, maxRetries: 0 });
+    groq.fake.enqueue({ kind: 'text', text: 'hello world' }, { kind: 'fixture', name: 'server-503' });
     await collect(measured.stream(simpleRequest()));
     await collect(measured.stream(simpleRequest()));
     await measured.close();
@@ -155,7 +143,7 @@ describe('GroqClient against the fake text behaviour', () => {
   });
 
   it('reuses one keep-alive connection across sequential streams', async () => {
-    const { client: fresh } = clientFor(fake);
+    const { client: fresh } = clientFor(groq.fake);
     let connections = 0;
     const onConnected = (): void => {
       connections += 1;
@@ -163,7 +151,7 @@ describe('GroqClient against the fake text behaviour', () => {
     diagnostics.subscribe('undici:client:connected', onConnected);
     try {
       for (let index = 0; index < 5; index += 1) {
-        fake.enqueue({ kind: 'text', text: `answer number ${index}` });
+        groq.fake.enqueue({ kind: 'text', text: `answer number ${index}` });
         const { parts, error } = await collect(fresh.stream(simpleRequest()));
         expect(error).toBeUndefined();
         expect(textOf(parts, 'text-delta')).toBe(`answer number ${index}`);

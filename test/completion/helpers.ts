@@ -1,8 +1,9 @@
+import { afterAll, beforeAll } from 'vitest';
 import { CompletionError } from '../../src/completion/completion-error.js';
 import { GroqClient, type GroqClientOptions } from '../../src/completion/groq-client.js';
 import type { CompletionPart, CompletionRequest, CompletionStream } from '../../src/completion/types.js';
 import { createSilentLogger } from '../../src/logger.js';
-import { fakeGroqDefaults, type FakeGroq } from '../fakes/fake-groq.js';
+import { fakeGroqDefaults, startFakeGroq, type FakeGroq } from '../fakes/fake-groq.js';
 
 /** A client pointed at the fake, with retries that record their delays instead of waiting. */
 export function clientFor(fake: FakeGroq, overrides: Partial<GroqClientOptions> = {}): { client: GroqClient; delays: number[] } {
@@ -22,6 +23,32 @@ export function clientFor(fake: FakeGroq, overrides: Partial<GroqClientOptions> 
     ...overrides,
   });
   return { client, delays };
+}
+
+/** One fake Groq and a client on it for the whole test file: started before its first test, closed after its last. */
+export function useFakeGroqClient(): { readonly fake: FakeGroq; readonly client: GroqClient } {
+  let fake: FakeGroq | undefined;
+  let client: GroqClient | undefined;
+  beforeAll(async () => {
+    fake = await startFakeGroq();
+    client = clientFor(fake).client;
+  });
+  afterAll(async () => {
+    await client?.close();
+    await fake?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the fake Groq starts in beforeAll: use it inside a test');
+    return value;
+  };
+  return {
+    get fake() {
+      return started(fake);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }
 
 /** A minimal valid request. */
