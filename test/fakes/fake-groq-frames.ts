@@ -56,9 +56,8 @@ function frame(identity: StreamIdentity, delta: Record<string, string>, finishRe
 }
 
 /** The first frame: the assistant role, empty content, and `x_groq.id`. */
-export function roleFrame(identity: StreamIdentity, seed?: number): string {
-  const xGroq = seed === undefined ? { id: identity.requestId } : { id: identity.requestId, seed };
-  return frame(identity, { role: 'assistant', content: '' }, null, `,"x_groq":${JSON.stringify(xGroq)}`);
+export function roleFrame(identity: StreamIdentity): string {
+  return frame(identity, { role: 'assistant', content: '' }, null, `,"x_groq":${JSON.stringify({ id: identity.requestId })}`);
 }
 
 /** One answer chunk (`delta.content`). */

@@ -42,7 +42,6 @@ export interface RecordedRequest {
   contentText?: string;
 }
 
-
 /** How the fake answers one request. */
 export type FakeGroqBehaviour =
   | {
