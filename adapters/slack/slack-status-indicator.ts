@@ -37,8 +37,8 @@ export class SlackStatusIndicator {
   }
 
   /**
-   * Sets the status. Throws `PlatformError('platform_rejected')` when Slack cannot show it here, so the
-   * renderer falls back to its placeholder message.
+   * Sets the status. Throws a `PlatformError` when Slack cannot show it here; the refusal is remembered,
+   * so later replies there get no indicator and the renderer posts its placeholder instead.
    */
   async show(channelId: string, threadTs: string | undefined, state: 'thinking' | 'typing'): Promise<void> {
     if (threadTs === undefined || !this.available(channelId, threadTs)) {
