@@ -23,7 +23,7 @@ const codeByGroqCode: Record<string, CompletionErrorCode> = {
 };
 
 /** Our code for an HTTP error status, refined by Groq's own `error.code`. */
-export function codeForStatus(status: number, groqCode: string | undefined): CompletionErrorCode {
+function codeForStatus(status: number, groqCode: string | undefined): CompletionErrorCode {
   if (status === 400 && groqCode !== undefined && codeByGroqCode[groqCode]) return codeByGroqCode[groqCode];
   switch (status) {
     case 400:
@@ -49,7 +49,7 @@ export function codeForStatus(status: number, groqCode: string | undefined): Com
 }
 
 /** Reads Groq's `{error:{…}}` from a body text; undefined when it is not that shape. */
-export function parseErrorPayload(bodyText: string): GroqErrorPayload | undefined {
+function parseErrorPayload(bodyText: string): GroqErrorPayload | undefined {
   try {
     const parsed = JSON.parse(bodyText) as { error?: unknown };
     const error = parsed?.error;

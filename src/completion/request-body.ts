@@ -2,7 +2,7 @@ import { CompletionError } from './completion-error.js';
 import type { CompletionRequest } from './types.js';
 
 /** Groq's wire shape of a streamed request; only what Groq accepts, in its names. */
-export interface GroqRequestBody {
+interface GroqRequestBody {
   model: string;
   messages: Array<{ role: string; content: string }>;
   stream: true;
@@ -22,7 +22,7 @@ const maxStopSequences = 4;
 const roles = new Set(['system', 'user', 'assistant']);
 
 /** What Groq would reject in this request, as human-readable problems; empty when it is fine. */
-export function requestProblems(request: CompletionRequest): string[] {
+function requestProblems(request: CompletionRequest): string[] {
   const problems: string[] = [];
   if (typeof request.model !== 'string' || request.model === '') problems.push('model is required');
   if (!Array.isArray(request.messages) || request.messages.length === 0) {
@@ -57,7 +57,7 @@ export function requestProblems(request: CompletionRequest): string[] {
 }
 
 /** Maps our request onto Groq's wire names, dropping what Groq rejects (`n`, message `name`, `max_tokens`). */
-export function groqRequestBody(request: CompletionRequest): GroqRequestBody {
+function groqRequestBody(request: CompletionRequest): GroqRequestBody {
   const body: GroqRequestBody = {
     model: request.model,
     // Copying role and content only keeps a stray `name` (or anything else) off the wire.

@@ -22,7 +22,7 @@ interface GroqChunk {
 const finishReasons = new Set<string>(['stop', 'length', 'tool_calls', 'content_filter']);
 
 /** Maps Groq's usage onto ours. */
-export function toUsage(usage: GroqUsage): Usage {
+function toUsage(usage: GroqUsage): Usage {
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
   const result: Usage = { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };

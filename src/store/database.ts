@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 export type Database = BetterSqlite3.Database;
 
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
-export const busyTimeoutMs = 5_000;
+const busyTimeoutMs = 5_000;
 
 /**
  * Opens (creating its folder) the SQLite file at `filePath` with the pragmas the store relies on:

@@ -6,7 +6,7 @@ import { GroqbotError } from '../errors.js';
 import type { Database } from './database.js';
 
 /** A migration file found on disk. */
-export interface MigrationFile {
+interface MigrationFile {
   version: number;
   /** The file name, e.g. `0001_init.sql`. */
   name: string;
@@ -50,7 +50,7 @@ export function migrationChecksum(sql: string): string {
 }
 
 /** Reads the numbered `.sql` files of `migrationsDir`, in version order; two files with one version are refused. */
-export function readMigrationFiles(migrationsDir: string): MigrationFile[] {
+function readMigrationFiles(migrationsDir: string): MigrationFile[] {
   const files: MigrationFile[] = [];
   for (const name of readdirSync(migrationsDir)) {
     const match = migrationFileName.exec(name);

@@ -1,5 +1,5 @@
 /** Context windows (prompt + completion tokens) of the models we know, from Groq's model pages. */
-export const contextWindows: Readonly<Record<string, number>> = {
+const contextWindows: Readonly<Record<string, number>> = {
   'openai/gpt-oss-120b': 131_072,
   'openai/gpt-oss-20b': 131_072,
   'qwen/qwen3.8-27b': 131_072,

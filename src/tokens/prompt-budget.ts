@@ -3,7 +3,7 @@ import type { PromptMessage } from '../store/types.js';
 import { contextWindowOf, isKnownModel } from './context-windows.js';
 
 /** Completion tokens reserved when `GROQ_MAX_COMPLETION_TOKENS` is unset. */
-export const defaultCompletionReservation = 4_096;
+const defaultCompletionReservation = 4_096;
 
 /** Inputs of `promptBudget`. */
 export interface PromptBudgetOptions {
