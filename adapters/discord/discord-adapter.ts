@@ -23,6 +23,7 @@ import { decodeWebhookHandle } from './message-handle.js';
 import { translateMessage } from './message-translation.js';
 import { registerCommands } from './slash-commands.js';
 import { threadName } from './thread-name.js';
+import { shorten } from '../../src/text/shorten.js';
 
 /** What src/main.ts passes to the Discord adapter. */
 export interface DiscordAdapterOptions {
@@ -47,9 +48,9 @@ export function fitToMessage(text: string, limit: number = discordMaxLength): st
   const split = text.lastIndexOf('\n\n');
   const note = split >= 0 ? text.slice(split + 2) : '';
   if (note.length > 0 && note.length < 200) {
-    return `${text.slice(0, limit - note.length - 3)}…\n\n${note}`;
+    return `${shorten(text, limit - note.length - 2)}\n\n${note}`;
   }
-  return `${text.slice(0, limit - 1)}…`;
+  return shorten(text, limit);
 }
 
 function permissionFlag(name: string): bigint {

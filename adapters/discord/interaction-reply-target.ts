@@ -6,6 +6,7 @@ import { toPlatformError } from './discord-errors.js';
 import type { DiscordRest } from './discord-rest.js';
 import { decodeWebhookHandle, encodeWebhookHandle } from './message-handle.js';
 import { channelScope, webhookScope } from './reply-scopes.js';
+import { shorten } from '../../src/text/shorten.js';
 
 /** Interaction tokens live 15 minutes; past this age, new parts go out as channel messages. */
 const defaultInteractionTokenWindowMs = 14 * 60_000;
@@ -32,7 +33,7 @@ export interface InteractionReplyOptions {
 /** The quoted question line shown above the answer's first part. */
 export function questionHeader(question: string): string {
   const oneLine = question.replace(/\s+/g, ' ').trim();
-  const short = oneLine.length > maxQuotedQuestion ? `${oneLine.slice(0, maxQuotedQuestion - 1)}…` : oneLine;
+  const short = shorten(oneLine, maxQuotedQuestion);
   return `> ${escapeMarkdown(short)}\n`;
 }
 

@@ -1,3 +1,5 @@
+import { shorten } from '../../src/text/shorten.js';
+
 /** Discord's limit on thread names. */
 const maxThreadName = 100;
 
@@ -5,5 +7,5 @@ const maxThreadName = 100;
 export function threadName(text: string, authorName: string): string {
   const firstLine = text.split('\n').find((line) => line.trim() !== '')?.replace(/\s+/g, ' ').trim() ?? '';
   const name = firstLine === '' ? `Question from ${authorName}` : firstLine;
-  return name.length > maxThreadName ? `${name.slice(0, maxThreadName - 1)}…` : name;
+  return shorten(name, maxThreadName);
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/logger.js';
 import { toPlatformError } from './slack-errors.js';
 import { slackMessageBody } from './slack-message-body.js';
 import type { SlackReplyTarget } from './slack-reply-target.js';
+import { shorten } from '../../src/text/shorten.js';
 
 /** What a command responder needs from the adapter. */
 export interface SlackResponderOptions {
@@ -17,11 +18,6 @@ export interface SlackResponderOptions {
   maxMessageChars: number;
   replyTarget(channelId: string, threadTs: string): SlackReplyTarget;
   logger: Logger;
-}
-
-/** Shortens an echoed question so the root message stays well within one Slack message. */
-function shorten(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, Math.max(0, limit - 1)).trimEnd()}…`;
 }
 
 /** Answers a slash command: ephemeral texts through `response_url`, and the root message `/ask` streams under. */
