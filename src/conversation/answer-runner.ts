@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { ReplyRenderer } from '../reply/reply-renderer.js';
 import type { ReplyHandle, ReplyOutcome, ReplyTarget } from '../reply/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
-import type { Conversation } from '../store/types.js';
+import type { Conversation, StoredMessage } from '../store/types.js';
 import { promptBudget } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
 import type { EngineSettings } from './engine-settings.js';
@@ -62,7 +62,16 @@ export class AnswerRunner {
     const { repository, renderer, settings, metrics, logger } = this.dependencies;
     const now = this.dependencies.now ?? Date.now;
     const platform = job.target.platform;
-    const reply = repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId);
+    let reply: StoredMessage;
+    try {
+      reply = repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId);
+    } catch (error) {
+      // Without a row nothing can be recorded, but the person still gets an answer, not silence.
+      logger.error({ err: error, conversationId: job.conversation.id }, 'could not store the start of a reply');
+      metrics.replies.inc({ platform, outcome: 'failed' });
+      await renderer.start(job.target).fail('Something went wrong while answering; please try again.');
+      return 'failed';
+    }
     let rendering: ReplyHandle | undefined;
     // The renderer starts right after the first Groq request is on its way: its sign of life is a
     // platform call too, and the request is what the user waits for.

@@ -326,6 +326,17 @@ describe('failures a person understands', () => {
     expect(harness.adapter.targets[0]?.texts()).toEqual(['Shown in full']);
   });
 
+  it('still answers when the store cannot record the start of a reply', async () => {
+    harness = await createEngineHarness();
+    harness.repository.startAssistantReply = () => {
+      throw new Error('database is locked');
+    };
+    await harness.engine.onMessage(harness.message());
+    await harness.idle();
+    expect(harness.adapter.targets[0]?.texts()).toEqual(['Something went wrong while answering; please try again.']);
+    expect(harness.groq.requests).toHaveLength(0);
+  });
+
   it('counts failures by code in the metrics', async () => {
     harness = await createEngineHarness();
     harness.groq.enqueue(errorFixture('invalid-key-401'));
