@@ -34,9 +34,14 @@ export class ConversationEngine implements EngineHandlers {
   /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
   private answering = true;
   private markReady: () => void = () => {};
+  /** True once start-up recovery is done. */
+  private recovered = false;
   /** Resolves once start-up recovery is done; work waits for it so recovery edits go first. */
   private readonly ready = new Promise<void>((resolve) => {
-    this.markReady = resolve;
+    this.markReady = () => {
+      this.recovered = true;
+      resolve();
+    };
   });
 
   constructor(private readonly options: ConversationEngineOptions) {
@@ -56,7 +61,8 @@ export class ConversationEngine implements EngineHandlers {
 
   /** Handles a platform message; resolves once it is stored and queued (or dropped). */
   async onMessage(message: IncomingMessage): Promise<void> {
-    await this.ready;
+    // Once recovered, no await: a hop through the microtask queue would let other work go first.
+    if (!this.recovered) await this.ready;
     const { repository, settings, logger } = this.options;
     const incoming: IncomingMessage = message.isDirect ? { ...message, workspaceId: '' } : message;
     if (repository.hasSeen(incoming.platform, incoming.eventId, incoming.channelId, incoming.messageId)) {
@@ -100,7 +106,7 @@ export class ConversationEngine implements EngineHandlers {
 
   /** Handles a slash command; the adapter has already acknowledged it. */
   async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
-    await this.ready;
+    if (!this.recovered) await this.ready;
     if (!this.answering) {
       await responder.respond('The bot is restarting; please try again in a moment.');
       return;
