@@ -1,8 +1,9 @@
 import { Routes, type REST } from 'discord.js';
+import { PlatformError } from '../../src/errors.js';
 
 /**
  * Sent with every message and edit: nothing in the text (model output, quoted users) may ping
- * anyone, and replies do not ping the person replied to either (see docs/discord-setup.md).
+ * anyone, and replies do not ping the person replied to either (see the README's Discord set-up).
  */
 const noMentions = { parse: [], replied_user: false } as const;
 
@@ -17,7 +18,7 @@ interface MessageResult {
 
 function messageId(result: unknown): string {
   const id = (result as Partial<MessageResult> | null)?.id;
-  if (typeof id !== 'string') throw new Error('Discord answered without a message id');
+  if (typeof id !== 'string') throw new PlatformError('Discord answered without a message id', { code: 'platform_rejected' });
   return id;
 }
 

@@ -25,7 +25,7 @@ export class CommandHandler {
     const workspaceId = command.isDirect ? '' : command.workspaceId;
     switch (parsed.kind) {
       case 'help':
-        await responder.respond(helpText(this.commandNamesOf(command.platform)));
+        await responder.respond(this.helpFor(command.platform));
         return;
       case 'usage':
         await responder.respond(usageText(parsed.command, parsed.problem, settings.maxInputChars));
@@ -106,8 +106,9 @@ export class CommandHandler {
     }
   }
 
-  private commandNamesOf(platform: Platform): Record<'ask' | 'system' | 'reset', string> | undefined {
-    return this.dependencies.options.commandNames?.[platform];
+  /** The help text with the command names people type on `platform`. */
+  helpFor(platform: Platform): string {
+    return helpText(this.dependencies.options.commandNames?.[platform]);
   }
 }
 

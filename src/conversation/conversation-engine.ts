@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.js';
+import { GroqbotError, errorMessage } from '../errors.js';
 import type { ConversationKey, Platform } from '../platform.js';
 import { endingSuffix } from '../reply/reply-text.js';
 import type { ReplyTarget } from '../reply/types.js';
@@ -6,7 +6,7 @@ import type { Conversation } from '../store/types.js';
 import { AnswerRunner, type AnswerJob, type AnswerRunnerDependencies } from './answer-runner.js';
 import { CommandHandler } from './command-handler.js';
 import { ConversationLanes } from './conversation-lanes.js';
-import { helpText, tooLongText } from './human-messages.js';
+import { tooLongText } from './human-messages.js';
 import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
 
 /** What the engine needs; adapters are registered separately as they are created. */
@@ -89,7 +89,7 @@ export class ConversationEngine implements EngineHandlers {
     if (!this.answering) return;
     const target = this.adapterOf(incoming.platform).replyTarget(incoming);
     if (text === '' || tooLong) {
-      const answer = text === '' ? helpText(this.commandNamesOf(incoming.platform)) : tooLongText(text.length, settings.maxInputChars);
+      const answer = text === '' ? this.commands.helpFor(incoming.platform) : tooLongText(text.length, settings.maxInputChars);
       this.lanes.enqueue(conversation.id, () => this.sendStatic(target, answer));
       return;
     }
@@ -251,11 +251,7 @@ export class ConversationEngine implements EngineHandlers {
 
   private adapterOf(platform: Platform): ChatAdapter {
     const adapter = this.adapters.get(platform);
-    if (!adapter) throw new Error(`no adapter registered for ${platform}`);
+    if (!adapter) throw new GroqbotError(`no adapter registered for ${platform}`, { code: 'no_adapter' });
     return adapter;
-  }
-
-  private commandNamesOf(platform: Platform): Record<'ask' | 'system' | 'reset', string> | undefined {
-    return this.options.commandNames?.[platform];
   }
 }
