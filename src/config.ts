@@ -21,6 +21,8 @@ export interface GroqConfig {
   idleTimeoutMs: number;
   maxRetries: number;
   maxRetryWaitMs: number;
+  /** Connections to Groq kept open ahead of need, so a question never waits for a handshake. */
+  warmConnections: number;
 }
 
 /** Slack settings; present when SLACK_BOT_TOKEN is set. */
@@ -149,6 +151,7 @@ const environmentSchema = z.object({
   GROQ_IDLE_TIMEOUT_MS: numberWithDefault(30_000, { min: 1, integer: true }),
   GROQ_MAX_RETRIES: numberWithDefault(2, { min: 0, max: 10, integer: true }),
   GROQ_MAX_RETRY_WAIT_MS: numberWithDefault(20_000, { min: 0, integer: true }),
+  GROQ_WARM_CONNECTIONS: numberWithDefault(4, { min: 0, max: 64, integer: true }),
   SYSTEM_PROMPT: z.preprocess(blankToUndefined, z.string().default(defaultSystemPrompt)),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
@@ -233,6 +236,7 @@ function toConfig(environment: Environment): Config {
     idleTimeoutMs: environment.GROQ_IDLE_TIMEOUT_MS,
     maxRetries: environment.GROQ_MAX_RETRIES,
     maxRetryWaitMs: environment.GROQ_MAX_RETRY_WAIT_MS,
+    warmConnections: environment.GROQ_WARM_CONNECTIONS,
   };
   const slack: SlackConfig | undefined = environment.SLACK_BOT_TOKEN
     ? {

@@ -50,6 +50,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     idleTimeoutMs: config.groq.idleTimeoutMs,
     maxRetries: config.groq.maxRetries,
     maxRetryWaitMs: config.groq.maxRetryWaitMs,
+    warmConnections: config.groq.warmConnections,
     logger,
     metrics,
   });

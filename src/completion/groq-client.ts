@@ -3,10 +3,15 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { GroqCompletionStream, type StreamEnvironment } from './completion-stream.js';
 import { sleep } from './sleep.js';
+import { WarmConnector } from './warm-connector.js';
 import type { CompletionClient, CompletionRequest, CompletionStream } from './types.js';
 
 /** How long close() lets streams in flight finish before cutting them. */
 const closeGraceMs = 1000;
+/** Well under the idle timeouts of HTTP servers and load balancers (commonly 60 s or more). */
+const warmConnectionMaxIdleMs = 30_000;
+/** Ten minutes without a question and expiring spares are not replaced. */
+const warmConnectionDemandWindowMs = 10 * 60_000;
 
 /** Settings of the Groq client (the GROQ_* configuration, plus seams for tests). */
 export interface GroqClientOptions {
@@ -25,6 +30,8 @@ export interface GroqClientOptions {
   metrics?: Metrics;
   /** undici dispatcher to send through; by default a keep-alive pool to the base URL, owned by the client. */
   dispatcher?: Dispatcher;
+  /** Idle connections the owned pool keeps open ahead of need (default 0: connect on demand). */
+  warmConnections?: number;
   /** Jitter source for backoff (tests pin it). */
   random?: () => number;
   /** How to wait between retries (tests record the delays). */
@@ -35,12 +42,24 @@ export interface GroqClientOptions {
 export class GroqClient implements CompletionClient {
   private readonly environment: StreamEnvironment;
   private readonly ownedPool: Pool | undefined;
+  private readonly warmConnector: WarmConnector | undefined;
 
   constructor(options: GroqClientOptions) {
     const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
+    const spares = options.warmConnections ?? 0;
+    if (options.dispatcher === undefined && spares > 0) {
+      this.warmConnector = new WarmConnector({
+        spares,
+        timeoutMs: options.timeoutMs,
+        maxIdleMs: warmConnectionMaxIdleMs,
+        demandWindowMs: warmConnectionDemandWindowMs,
+        logger: options.logger,
+      });
+      this.warmConnector.prime(url.origin);
+    }
     this.ownedPool =
       options.dispatcher === undefined
-        ? new Pool(url.origin, { connect: { timeout: options.timeoutMs }, headersTimeout: 0, bodyTimeout: options.idleTimeoutMs })
+        ? new Pool(url.origin, { connect: this.warmConnector?.connect ?? { timeout: options.timeoutMs }, headersTimeout: 0, bodyTimeout: options.idleTimeoutMs })
         : undefined;
     this.environment = {
       target: {
@@ -69,6 +88,7 @@ export class GroqClient implements CompletionClient {
 
   /** Closes the keep-alive pool: streams in flight get a second to finish, then are cut. A dispatcher passed in is left to its owner. */
   async close(): Promise<void> {
+    this.warmConnector?.close();
     const pool = this.ownedPool;
     if (pool === undefined || pool.closed || pool.destroyed) return;
     let timer: NodeJS.Timeout | undefined;

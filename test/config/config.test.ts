@@ -12,6 +12,7 @@ describe('parseConfig', () => {
     expect(config.groq.idleTimeoutMs).toBe(30_000);
     expect(config.groq.maxRetries).toBe(2);
     expect(config.groq.maxRetryWaitMs).toBe(20_000);
+    expect(config.groq.warmConnections).toBe(4);
     expect(config.groq.temperature).toBeUndefined();
     expect(config.port).toBe(3000);
     expect(config.databasePath).toBe('./data/groqbot.db');
@@ -28,6 +29,7 @@ describe('parseConfig', () => {
         GROQ_TEMPERATURE: '3',
         GROQ_TOP_P: 'abc',
         GROQ_TIMEOUT_MS: 'soon',
+        GROQ_WARM_CONNECTIONS: '100',
         GROQ_STOP: '["a","b","c","d","e"]',
         SLACK_BOT_TOKEN: 'xoxb-1',
       });
@@ -37,7 +39,7 @@ describe('parseConfig', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     const error = caught as ConfigError;
     expect(error.variables.sort()).toEqual(
-      ['GROQ_API_KEY', 'GROQ_STOP', 'GROQ_TEMPERATURE', 'GROQ_TIMEOUT_MS', 'GROQ_TOP_P', 'SLACK_SIGNING_SECRET'].sort(),
+      ['GROQ_API_KEY', 'GROQ_STOP', 'GROQ_TEMPERATURE', 'GROQ_TIMEOUT_MS', 'GROQ_TOP_P', 'GROQ_WARM_CONNECTIONS', 'SLACK_SIGNING_SECRET'].sort(),
     );
     for (const variable of error.variables) expect(error.message).toContain(variable);
   });

@@ -1,0 +1,139 @@
+import type { Socket } from 'node:net';
+import { buildConnector } from 'undici';
+import type { Logger } from '../logger.js';
+
+/** How many connections the connector keeps open ahead of need, and for how long. */
+export interface WarmConnectorOptions {
+  /** Idle connections to keep ready; 0 turns warming off (every new connection is made on demand). */
+  spares: number;
+  /** Connect timeout of each connection, in ms. */
+  timeoutMs: number;
+  /** A spare unused this long is closed and replaced (servers drop idle connections; a stale one would fail a request). */
+  maxIdleMs: number;
+  /** After this long without a request, spares that expire are not replaced (no background traffic for an idle bot). */
+  demandWindowMs: number;
+  logger: Logger;
+  /** The connector that really connects (tests wrap it to count connections). */
+  base?: buildConnector.connector;
+  now?: () => number;
+}
+
+interface Spare {
+  socket: Socket;
+  timer: NodeJS.Timeout;
+  forget: () => void;
+}
+
+/**
+ * An undici connector that keeps a few connections to the origin open before they are needed.
+ * With HTTP/1.1 every concurrent stream needs its own connection; without spares, a burst of
+ * questions waits for a TCP (and TLS) handshake per request, on an event loop that is busy
+ * streaming other answers. A request takes a spare at once; a replacement is opened behind it.
+ */
+export class WarmConnector {
+  private readonly base: buildConnector.connector;
+  private readonly spares: Spare[] = [];
+  private opening = 0;
+  private lastDemandAt: number;
+  private connectOptions: buildConnector.Options | undefined;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: WarmConnectorOptions) {
+    this.base = options.base ?? buildConnector({ timeout: options.timeoutMs });
+    this.now = options.now ?? Date.now;
+    this.lastDemandAt = this.now();
+  }
+
+  /** The connector to give undici (`connect` of a Pool or Client). */
+  readonly connect: buildConnector.connector = (connectOptions, callback) => {
+    this.connectOptions ??= connectOptions;
+    this.lastDemandAt = this.now();
+    const spare = this.takeSpare();
+    this.refill();
+    // undici expects the callback after connect() returns (it is called from inside its dispatch loop).
+    if (spare !== undefined) process.nextTick(callback, null, spare);
+    else this.base(connectOptions, callback);
+  };
+
+  /** Opens the spares for `origin` now, so even the first request finds one. */
+  prime(origin: string): void {
+    const url = new URL(origin);
+    // The same shape undici passes for this origin: an empty port means the protocol's default.
+    this.connectOptions ??= { protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null };
+    this.refill();
+  }
+
+  /** Idle connections ready to be taken (metrics and tests). */
+  get ready(): number {
+    return this.spares.length;
+  }
+
+  /** Closes every spare and opens no more. */
+  close(): void {
+    this.closed = true;
+    for (const spare of this.spares.splice(0)) {
+      spare.forget();
+      spare.socket.destroy();
+    }
+  }
+
+  private takeSpare(): Socket | undefined {
+    for (let spare = this.spares.shift(); spare !== undefined; spare = this.spares.shift()) {
+      spare.forget();
+      const { socket } = spare;
+      // Anything the server sent to an unused connection (a timeout response, a close) makes it unusable.
+      if (!socket.destroyed && socket.readyState === 'open' && socket.readableLength === 0) return socket.ref();
+      socket.destroy();
+    }
+    return undefined;
+  }
+
+  private refill(): void {
+    const connectOptions = this.connectOptions;
+    if (connectOptions === undefined || this.closed) return;
+    if (this.now() - this.lastDemandAt > this.options.demandWindowMs) return;
+    while (this.spares.length + this.opening < this.options.spares) {
+      this.opening += 1;
+      this.base(connectOptions, (error, socket) => {
+        this.opening -= 1;
+        if (error !== null) {
+          // Not retried here: the next request connects on demand (and reports the failure) and refills again.
+          this.options.logger.debug({ err: error }, 'could not open a spare Groq connection');
+          return;
+        }
+        if (this.closed) socket.destroy();
+        else this.keep(socket);
+      });
+    }
+  }
+
+  private keep(socket: Socket): void {
+    const drop = (): void => {
+      const index = this.spares.indexOf(spare);
+      if (index >= 0) this.spares.splice(index, 1);
+      spare.forget();
+      socket.destroy();
+    };
+    const expire = (): void => {
+      drop();
+      this.refill();
+    };
+    const spare: Spare = {
+      socket,
+      timer: setTimeout(expire, this.options.maxIdleMs).unref(),
+      forget: () => {
+        clearTimeout(spare.timer);
+        socket.off('close', drop);
+        socket.off('error', drop);
+        socket.off('end', drop);
+      },
+    };
+    socket.on('close', drop);
+    socket.on('error', drop);
+    socket.on('end', drop);
+    // An idle spare must not keep the process alive at shutdown.
+    socket.unref();
+    this.spares.push(spare);
+  }
+}

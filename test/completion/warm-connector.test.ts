@@ -1,0 +1,167 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { buildConnector, Pool } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WarmConnector, type WarmConnectorOptions } from '../../src/completion/warm-connector.js';
+import { createSilentLogger } from '../../src/logger.js';
+import { startFakeGroq } from '../fakes/fake-groq.js';
+import { clientFor, collect, textOf } from './helpers.js';
+
+/** A plain HTTP server that numbers its connections and says which one each request came on. */
+interface CountingServer {
+  origin: string;
+  /** Connections accepted so far, in order. */
+  connections: Socket[];
+  /** For each request, the number of the connection it arrived on. */
+  requestConnections: number[];
+  close(): Promise<void>;
+}
+
+async function startCountingServer(onConnection?: (socket: Socket, index: number) => void): Promise<CountingServer> {
+  const connections: Socket[] = [];
+  const requestConnections: number[] = [];
+  const server: Server = createServer((request, response) => {
+    requestConnections.push(connections.indexOf(request.socket));
+    request.resume();
+    request.on('end', () => response.end('ok'));
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.push(socket);
+    onConnection?.(socket, connections.length - 1);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    connections,
+    requestConnections,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A connector over undici's own that counts the connections it really opens. */
+function countingBase(): { base: buildConnector.connector; opened: () => number } {
+  const real = buildConnector({ timeout: 5_000 });
+  let opened = 0;
+  return {
+    base: (options, callback) => {
+      opened += 1;
+      real(options, callback);
+    },
+    opened: () => opened,
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function warmConnector(options: Partial<WarmConnectorOptions> & Pick<WarmConnectorOptions, 'base'>): WarmConnector {
+  const connector = new WarmConnector({ spares: 2, timeoutMs: 5_000, maxIdleMs: 30_000, demandWindowMs: 600_000, logger: createSilentLogger(), ...options });
+  cleanups.push(() => connector.close());
+  return connector;
+}
+
+function poolFor(origin: string, connector: WarmConnector): Pool {
+  const pool = new Pool(origin, { connect: connector.connect });
+  cleanups.push(() => pool.destroy());
+  return pool;
+}
+
+describe('WarmConnector', () => {
+  it('opens its spares at start, hands one to a request, and opens a replacement behind it', async () => {
+    const server = await startCountingServer();
+    cleanups.push(() => server.close());
+    const { base, opened } = countingBase();
+    const connector = warmConnector({ base });
+    connector.prime(server.origin);
+    await until(() => connector.ready === 2 && server.connections.length === 2);
+
+    const pool = poolFor(server.origin, connector);
+    const response = await pool.request({ path: '/', method: 'POST', body: 'question' });
+    expect(await response.body.text()).toBe('ok');
+
+    // The request came on a connection opened before it was sent, not on a new one.
+    expect(server.requestConnections).toEqual([0]);
+    await until(() => connector.ready === 2);
+    expect(opened()).toBe(3);
+  });
+
+  it('never hands out a spare the server has closed; the request gets a fresh connection', async () => {
+    // The server drops its first two connections (the spares) as soon as they open.
+    const server = await startCountingServer((socket, index) => {
+      if (index < 2) socket.destroy();
+    });
+    cleanups.push(() => server.close());
+    const { base } = countingBase();
+    const connector = warmConnector({ base });
+    connector.prime(server.origin);
+    await until(() => server.connections.length >= 2);
+    await until(() => server.connections.slice(0, 2).every((socket) => socket.destroyed));
+    // Give the client side time to see the close.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const pool = poolFor(server.origin, connector);
+    const response = await pool.request({ path: '/', method: 'POST', body: 'question' });
+    expect(await response.body.text()).toBe('ok');
+    expect(server.requestConnections[0]).toBeGreaterThanOrEqual(2);
+  });
+
+  it('replaces spares as they age while questions come, lets them lapse once the bot is idle, and closes them on close()', async () => {
+    const server = await startCountingServer();
+    cleanups.push(() => server.close());
+    const { base, opened } = countingBase();
+    let now = 0;
+    const connector = warmConnector({ base, maxIdleMs: 40, demandWindowMs: 1_000, now: () => now });
+    connector.prime(server.origin);
+    await until(() => connector.ready === 2);
+
+    // Within the demand window an expired spare is replaced.
+    await until(() => opened() >= 4);
+    expect(connector.ready).toBeGreaterThanOrEqual(1);
+
+    // Past it, expired spares are not replaced.
+    now = 5_000;
+    await until(() => connector.ready === 0);
+    const openedWhenIdle = opened();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(opened()).toBe(openedWhenIdle);
+
+    // A new question brings them back; close() ends them all.
+    const pool = poolFor(server.origin, connector);
+    const response = await pool.request({ path: '/', method: 'POST', body: 'question' });
+    await response.body.text();
+    await until(() => connector.ready === 2);
+    const open = server.connections.filter((socket) => !socket.destroyed).length;
+    connector.close();
+    expect(connector.ready).toBe(0);
+    await until(() => server.connections.filter((socket) => !socket.destroyed).length === open - 2);
+  });
+
+  it('serves streamed completions through the Groq client with spares on', async () => {
+    const fake = await startFakeGroq();
+    const { client } = clientFor(fake, { warmConnections: 2 });
+    cleanups.push(async () => {
+      await client.close();
+      await fake.close();
+    });
+    fake.setFallback(() => ({ kind: 'text', text: 'warm and ready' }));
+    for (let round = 0; round < 3; round += 1) {
+      const { parts, error } = await collect(client.stream({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: `question ${round}` }] }));
+      expect(error).toBeUndefined();
+      expect(textOf(parts, 'text-delta')).toBe('warm and ready');
+    }
+  });
+});
