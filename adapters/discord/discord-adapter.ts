@@ -12,6 +12,7 @@ import { GroqbotError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
 import type { Metrics } from '../../src/metrics.js';
 import type { PostedMessageRef } from '../../src/platform.js';
+import { preciseNow } from '../../src/precise-clock.js';
 import type { ReplyTarget } from '../../src/reply/types.js';
 import { ChannelReplyTarget, discordMaxLength } from './channel-reply-target.js';
 import { createDiscordClient } from './discord-client.js';
@@ -63,6 +64,9 @@ function permissionFlag(name: string): bigint {
   return flag;
 }
 
+/** Arrival stamps kept for messages discord.js has not handed over yet (it hands every one over at once; this only bounds a leak). */
+const maxPendingArrivals = 1_000;
+
 /** The Discord adapter: gateway events in, streamed replies out, slash commands registered at start. */
 class DiscordAdapter implements ChatAdapter {
   readonly platform = 'discord' as const;
@@ -74,6 +78,8 @@ class DiscordAdapter implements ChatAdapter {
   /** Whether the member who ran a command may change the system prompt, by command id (until answered). */
   private readonly commandPermissions = new Map<string, boolean>();
   private handlers: EngineHandlers | undefined;
+  /** When each MESSAGE_CREATE came off the gateway, by message id, until its handler takes it. */
+  private readonly arrivals = new Map<string, number>();
   private state: AdapterHealth = 'starting';
   private stopped = false;
 
@@ -89,6 +95,12 @@ class DiscordAdapter implements ChatAdapter {
     this.handlers = handlers;
     const client = this.client;
     this.watchConnection(client);
+    // The raw packet comes before discord.js builds its objects: the event's "received" time.
+    client.on(Events.Raw, (packet: { t?: unknown; d?: { id?: unknown } }) => {
+      if (packet.t !== 'MESSAGE_CREATE' || typeof packet.d?.id !== 'string') return;
+      if (this.arrivals.size >= maxPendingArrivals) this.arrivals.clear();
+      this.arrivals.set(packet.d.id, preciseNow());
+    });
     client.on(Events.MessageCreate, (message) => void this.onMessageCreate(message));
     client.on(Events.InteractionCreate, (interaction) => void this.onInteraction(interaction));
 
@@ -202,11 +214,13 @@ class DiscordAdapter implements ChatAdapter {
   }
 
   private async onMessageCreate(message: Message): Promise<void> {
+    const receivedAt = this.arrivals.get(message.id) ?? preciseNow();
+    this.arrivals.delete(message.id);
     const handlers = this.handlers;
     const botId = this.client.user?.id;
     if (handlers === undefined || botId === undefined || this.stopped) return;
     try {
-      const translation = translateMessage(message, { botId, autoThread: this.options.config.autoThread, now: Date.now() });
+      const translation = translateMessage(message, { botId, autoThread: this.options.config.autoThread, now: receivedAt });
       if (translation.kind === 'ignore') {
         this.logger.trace({ messageId: message.id, reason: translation.reason }, 'message ignored');
         return;

@@ -7,6 +7,7 @@ import type { HttpRouter } from '../../src/http/router.js';
 import type { Logger } from '../../src/logger.js';
 import type { Metrics } from '../../src/metrics.js';
 import type { PostedMessageRef } from '../../src/platform.js';
+import { preciseNow } from '../../src/precise-clock.js';
 import type {
   AdapterHealth,
   ChatAdapter,
@@ -62,6 +63,8 @@ class SlackAdapter implements ChatAdapter {
   private readonly messageClient: WebClient;
   private readonly indicator: SlackStatusIndicator;
   private readonly logger: Logger;
+  /** When each HTTP delivery reached the service, before Bolt reads and verifies it: the event's "received" time. */
+  private readonly arrivals = new WeakMap<HttpRequest, number>();
 
   constructor(private readonly options: SlackAdapterOptions) {
     const { config, logger } = options;
@@ -108,6 +111,11 @@ class SlackAdapter implements ChatAdapter {
         endpoints: slackEventsPath,
         logger: slackLogger,
         processBeforeResponse: false,
+        // Bolt buffers the same request object it was given; the arrival time reaches listeners as context.receivedAt.
+        customPropertiesExtractor: (request) => {
+          const receivedAt = this.arrivals.get(request);
+          return receivedAt === undefined ? {} : { receivedAt };
+        },
       });
     }
     const app = new App({
@@ -208,15 +216,18 @@ class SlackAdapter implements ChatAdapter {
       response.end(JSON.stringify({ error: 'starting' }));
       return;
     }
+    this.arrivals.set(request, preciseNow());
     receiver.requestListener(request, response);
   }
 
   private registerListeners(app: App, handlers: EngineHandlers): void {
-    const onEvent = async (event: unknown, eventId: string | undefined): Promise<void> => {
+    const onEvent = async (event: unknown, eventId: string | undefined, context: Record<string, unknown>): Promise<void> => {
       const identity = this.identity;
       const parsed = asMessageEvent(event);
       if (identity === undefined || parsed === undefined || this.stopped) return;
-      const message = mapSlackEvent({ event_id: eventId }, parsed, identity, Date.now());
+      // Socket Mode has no HTTP arrival: there the event counts as received when Bolt hands it over.
+      const receivedAt = typeof context.receivedAt === 'number' ? context.receivedAt : preciseNow();
+      const message = mapSlackEvent({ event_id: eventId }, parsed, identity, receivedAt);
       if (message === undefined) return;
       try {
         await handlers.onMessage(message);
@@ -224,8 +235,8 @@ class SlackAdapter implements ChatAdapter {
         this.logger.error({ err: error, eventId, channelId: message.channelId }, 'handling a Slack message failed');
       }
     };
-    app.event('app_mention', async ({ event, body }) => onEvent(event, body.event_id));
-    app.event('message', async ({ event, body }) => onEvent(event, body.event_id));
+    app.event('app_mention', async ({ event, body, context }) => onEvent(event, body.event_id, context));
+    app.event('message', async ({ event, body, context }) => onEvent(event, body.event_id, context));
 
     const { config } = this.options;
     for (const name of new Set([config.askCommand, config.systemCommand, config.resetCommand])) {

@@ -1,7 +1,2 @@
-/**
- * Wall-clock milliseconds with sub-millisecond precision, on the same scale as Date.now(): the clock
- * the fakes stamp benchmark timings with, so times taken by different fakes in one process compare.
- */
-export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
-}
+/** The fakes stamp benchmark timings with the service's own clock, so times taken in both processes compare. */
+export { preciseNow } from '../../src/precise-clock.js';
