@@ -38,7 +38,7 @@ export class GroqCompletionStream implements CompletionStream {
 
   constructor(
     private readonly environment: StreamEnvironment,
-    private readonly request: CompletionRequest,
+    private request: CompletionRequest | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -67,8 +67,14 @@ export class GroqCompletionStream implements CompletionStream {
   private async *run(): AsyncGenerator<CompletionPart, void, undefined> {
     let outcome = 'aborted';
     try {
-      const body = encodeRequest(this.request);
+      if (this.request === undefined) throw new GroqbotError('A completion stream can only be iterated once', { code: 'stream_already_iterated', retryable: false });
+      // A Buffer, not a string: undici keeps the body it was given until the response ends, and a
+      // Buffer's bytes live outside the JS heap, where young-generation GCs do not copy them.
+      let body: Buffer | undefined = Buffer.from(encodeRequest(this.request));
+      // Nor is the request needed once it is encoded.
+      this.request = undefined;
       const response = await this.open(body);
+      body = undefined;
       yield* this.consume(response);
       outcome = 'ok';
     } catch (error) {
@@ -83,7 +89,7 @@ export class GroqCompletionStream implements CompletionStream {
   }
 
   /** Sends the request, retrying what may pass, until a 2xx arrives or a failure is final. */
-  private async open(body: string): Promise<OpenResponse & { sentAt: number }> {
+  private async open(body: Buffer): Promise<OpenResponse & { sentAt: number }> {
     const { target, retry, logger, metrics } = this.environment;
     for (let retriesDone = 0; ; retriesDone += 1) {
       if (this.signal?.aborted) throw this.failureOf(this.signal.reason, true);

@@ -25,7 +25,7 @@ export interface OpenResponse {
  * Sends one POST and waits for the response headers, within `timeoutMs` (connect included).
  * The caller's signal stays linked until `release`, so an abort mid-body closes the socket.
  */
-export async function sendRequest(target: RequestTarget, body: string, signal: AbortSignal | undefined): Promise<OpenResponse> {
+export async function sendRequest(target: RequestTarget, body: Buffer, signal: AbortSignal | undefined): Promise<OpenResponse> {
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = (): void => controller.abort();

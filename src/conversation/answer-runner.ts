@@ -12,6 +12,7 @@ import type { TokenCounter } from '../tokens/token-counter.js';
 import type { EngineSettings } from './engine-settings.js';
 import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
 import { resolveSystemPrompt } from './system-prompt.js';
+import { preciseNow } from '../precise-clock.js';
 
 /** What answering needs: the store, Groq, the renderer and the engine's settings. */
 export interface AnswerRunnerDependencies {
@@ -90,11 +91,16 @@ export class AnswerRunner {
     let outcome: AnswerOutcome = 'failed';
     let errorCode: string | undefined;
     try {
-      const prompt = this.buildPrompt(job);
-      let messages = prompt.messages;
+      // The history is dropped once Groq starts answering: fifty replies streaming at once would
+      // otherwise keep fifty histories alive, and every young-generation GC would copy them (pauses
+      // of 20–30 ms). Assigned by destructuring so that no other variable holds it.
+      let messages: ChatMessage[] | undefined;
+      let estimatedTokens: number;
+      let droppedCount: number;
+      ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job));
       let finishReason: FinishReason | undefined;
       for (let attempt = 0; ; attempt += 1) {
-        const stream = this.dependencies.completion.stream(this.request(messages, job), { signal });
+        const stream = this.dependencies.completion.stream(this.request(messages ?? [], job), { signal });
         const parts = stream[Symbol.asyncIterator]();
         let drained = false;
         try {
@@ -103,12 +109,15 @@ export class AnswerRunner {
           first.catch(() => undefined);
           if (requestSentAt === undefined) {
             requestSentAt = now();
-            eventToRequestMs = Math.max(0, Date.now() - job.receivedAt);
+            // Hundredths of a millisecond: the stamps are precise, and the target is a few milliseconds.
+            eventToRequestMs = Math.round(Math.max(0, preciseNow() - job.receivedAt) * 100) / 100;
             metrics.eventToRequest.observe({ platform }, eventToRequestMs / 1000);
           }
           const handle = view();
           let thinking = false;
-          for (let result = await first; !result.done; result = await parts.next()) {
+          let result = await first;
+          messages = undefined;
+          for (; !result.done; result = await parts.next()) {
             const part = result.value;
             if (part.type === 'text-delta') {
               firstTokenAt ??= now();
@@ -130,7 +139,7 @@ export class AnswerRunner {
         } catch (error) {
           requestId = stream.requestId ?? (error instanceof CompletionError ? error.requestId : undefined);
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
-          if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
+          if (tooLong && attempt === 0 && messages !== undefined && view().text === '' && !signal.aborted) {
             messages = halveHistory(messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
             continue;
@@ -142,7 +151,7 @@ export class AnswerRunner {
           this.learnRateLimit(stream.rateLimit?.limitTokens);
         }
       }
-      if (usage) this.dependencies.tokenCounter.calibrate(settings.model, prompt.estimatedTokens, usage.promptTokens);
+      if (usage) this.dependencies.tokenCounter.calibrate(settings.model, estimatedTokens, usage.promptTokens);
       const handle = view();
       const text = handle.text;
       if (text.trim() === '') {
@@ -156,7 +165,7 @@ export class AnswerRunner {
       }
       const notes: string[] = [];
       if (finishReason === 'length') notes.push(lengthNoticeText);
-      if (prompt.droppedCount > 0 && settings.historyNotice && !this.historyNoticeShown.has(job.conversation.id)) {
+      if (droppedCount > 0 && settings.historyNotice && !this.historyNoticeShown.has(job.conversation.id)) {
         // Bounded: after a restart (or this many conversations) a long conversation may be told once more.
         if (this.historyNoticeShown.size >= maxNoticesRemembered) this.historyNoticeShown.clear();
         this.historyNoticeShown.add(job.conversation.id);
