@@ -19,9 +19,13 @@ import { StallRecorder } from './end-to-end-stalls.js';
  * with 200 stored messages, asked at once (events 10 ms apart) and answered with 400 tokens, in a
  * round at 500 tokens/s and one at 1,000 tokens/s.
  *
- * Every time is taken in this process (which hosts the fakes) on one clock, preciseNow(): event
- * received = just before the fake sends the Slack delivery or the Discord dispatch; Groq request =
- * when the fake Groq has the whole request body; first/last delta = when the fake Groq writes the
+ * Event → Groq request, the target, is the service's own figure from its per-reply log lines: from
+ * the moment the event reached the service (Slack: its HTTP request arrived; Discord: its gateway
+ * packet) to the moment the request went to a connection. The outside view beside it is taken in
+ * this process: from just before the fake sends the Slack delivery or the Discord dispatch to when
+ * the fake Groq has the whole request body, so it adds the fakes' own sending and receiving.
+ * Every other time is taken in this process (which hosts the fakes) on one clock, preciseNow():
+ * first/last delta = when the fake Groq writes the
  * first/last content chunk; first text / final text = when the platform fake stores the first
  * version starting with the answer / the final version. Budget use = calls sent in each contended
  * scope (Slack's workspace chat.update, each Discord channel; 429s included) ÷ burst + refill
@@ -35,10 +39,10 @@ const load: PlanOptions = {
   discordConversations: 25,
   discordChannels: 5,
   historyMessages: 200,
-  answerTokens: 400,
+  answerTokens: Number(process.env.GROQBOT_BENCH_ANSWER_TOKENS ?? '') || 400,
 };
 const roundsTokensPerSecond = [500, 1_000];
-/** GROQBOT_BENCH_EVENT_SPACING_MS overrides it (to see the latencies without the burst). */
+/** GROQBOT_BENCH_EVENT_SPACING_MS overrides it (to see the latencies without the burst); GROQBOT_BENCH_ANSWER_TOKENS the answers' length. */
 const eventSpacingMs = Number(process.env.GROQBOT_BENCH_EVENT_SPACING_MS ?? '') || 10;
 const model = 'openai/gpt-oss-120b';
 const platformLimits: Record<Platform, number> = { slack: 3_500, discord: 2_000 };
@@ -91,8 +95,8 @@ interface RoundResult {
   benchCpuMs: number;
   /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
   discordRateLimits: string[];
-  /** The service's own event → Groq request (adapter received → request sent), from its per-reply log lines. */
-  serviceEventToRequestMs: number[];
+  /** The service's own event → Groq request (event reached the service → request sent), from its per-reply log lines. */
+  serviceEventToRequestMs: Array<{ platform: string; ms: number }>;
   /** Slack: event sent → the service's HTTP 200 (Bolt acks before handling). */
   slackAckMs: number[];
   exitCode: number | null;
@@ -144,10 +148,12 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
     const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
     const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
     const outcomes: Record<string, number> = {};
-    const serviceEventToRequestMs: number[] = [];
+    const serviceEventToRequestMs: RoundResult['serviceEventToRequestMs'] = [];
     for (const line of service.logs.slice(0)) {
       if (line.msg !== 'reply finished') continue;
-      if (typeof line.eventToRequestMs === 'number') serviceEventToRequestMs.push(line.eventToRequestMs);
+      // The two warm-up replies are not part of the round.
+      const warmUp = typeof line.conversation === 'string' && warmUpConversation.test(line.conversation);
+      if (typeof line.eventToRequestMs === 'number' && !warmUp) serviceEventToRequestMs.push({ platform: String(line.conversation).split(':')[0] ?? '', ms: line.eventToRequestMs });
       const outcome = String(line.outcome);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
@@ -195,6 +201,8 @@ function serviceNodeArguments(): string[] {
 function serviceEnvironment(databasePath: string, groq: FakeGroq, slack: FakeSlack, discord: FakeDiscord): Record<string, string> {
   return {
     GROQ_API_KEY: fakeGroqDefaults.apiKey,
+    // Passed through to compare settings; unset, the service's default applies.
+    ...(process.env.GROQ_WARM_CONNECTIONS ? { GROQ_WARM_CONNECTIONS: process.env.GROQ_WARM_CONNECTIONS } : {}),
     GROQ_BASE_URL: groq.baseUrl,
     GROQ_MODEL: model,
     PORT: '0',
@@ -238,9 +246,13 @@ function slackMention(channel: string, threadTs: string | undefined, text: strin
   return { body, ts };
 }
 
+const warmUpSlackChannel = 'C0WARMUP01';
+/** Log lines' `conversation` keys of the warm-up replies. */
+const warmUpConversation = new RegExp(`:(${warmUpSlackChannel}|${fakeIds.general}):`);
+
 /** One reply per platform outside the measured channels, then time for the shared Slack edit budget to refill. */
 async function warmUp(service: ServiceProcess, eventsUrl: string, discord: FakeDiscord, groq: FakeGroq): Promise<{ slack: number; discord: number }> {
-  const mention = slackMention('C0WARMUP01', undefined, 'warm up on Slack');
+  const mention = slackMention(warmUpSlackChannel, undefined, 'warm up on Slack');
   const slackAt = preciseNow();
   const delivery = await deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret });
   if (delivery.status !== 200) throw new Error(`warm-up delivery answered ${delivery.status}`);
@@ -347,6 +359,10 @@ function verdict(pass: boolean): string {
   return pass ? 'PASS' : 'FAIL';
 }
 
+function byPlatformOf(entries: Array<{ platform: string; ms: number }>): string {
+  return (['slack', 'discord'] as const).map((platform) => `${platform} ${pair(entries.filter((entry) => entry.platform === platform).map((entry) => entry.ms))}`).join('; ');
+}
+
 function byPlatform(measures: ReplyMeasure[], pick: (measure: ReplyMeasure) => number): string {
   return (['slack', 'discord'] as const)
     .map((platform) => `${platform} ${pair(measures.filter((measure) => measure.platform === platform).map(pick))}`)
@@ -364,13 +380,17 @@ function printRound(round: RoundResult): void {
     'Groq requests',
     `${requestCounts.filter((count) => count === 1).length}/${measures.length} questions asked exactly once; prompts of ${Math.min(...promptSizes)}–${Math.max(...promptSizes)} messages, ${(Math.min(...bytes) / 1024).toFixed(0)}–${(Math.max(...bytes) / 1024).toFixed(0)} KB; answers ${Math.min(...measures.map((measure) => measure.answerChars))}–${Math.max(...measures.map((measure) => measure.answerChars))} chars`,
   );
-  const eventToRequest = measures.map((measure) => measure.eventToRequestMs);
-  line('event → Groq request', `${pair(eventToRequest)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(eventToRequest, 99) <= targets.eventToRequestP99Ms)})`);
-  line('', byPlatform(measures, (measure) => measure.eventToRequestMs));
+  const inService = round.serviceEventToRequestMs;
   line(
-    '',
-    `inside the service (adapter received → request sent, its own log lines): ${pair(round.serviceEventToRequestMs)}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(round.serviceEventToRequestMs, 99) <= targets.eventToRequestP99Ms)})`,
+    'event → Groq request',
+    `${pair(inService.map((entry) => entry.ms))}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(inService.map((entry) => entry.ms), 99) <= targets.eventToRequestP99Ms)})`,
   );
+  const slowest = inService.map((entry) => entry.ms).sort((a, b) => b - a).slice(0, 5);
+  line('', `${byPlatformOf(inService)}; slowest ${slowest.map(formatMs).join(', ')}`);
+  line('', "  (the service's clock: the event reached it → the request went to a connection; its per-reply log lines)");
+  const outside = measures.map((measure) => measure.eventToRequestMs);
+  line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
+  line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");
   line('', `warm-up events (alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
   line('', `slack event → HTTP 200 from the service ${pair(round.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(round.benchLoopDelayMs.p50)}, p99 ${formatMs(round.benchLoopDelayMs.p99)}, max ${formatMs(round.benchLoopDelayMs.max)}`);
   line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));
