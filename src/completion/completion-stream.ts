@@ -32,6 +32,7 @@ export class GroqCompletionStream implements CompletionStream {
   private rateLimitInfo: RateLimitInfo | undefined;
   private decoder: StreamDecoder | undefined;
   private deliveredText = '';
+  private sentAt: number | undefined;
   private iterated = false;
   /** The last failure already counted in groqErrors (attempt failures are counted as they happen). */
   private countedFailure: CompletionError | undefined;
@@ -50,6 +51,11 @@ export class GroqCompletionStream implements CompletionStream {
   /** Rate-limit headers of the response that was streamed, once known. */
   get rateLimit(): RateLimitInfo | undefined {
     return this.rateLimitInfo;
+  }
+
+  /** When the first attempt's request was fully written to its connection. */
+  get requestSentAt(): number | undefined {
+    return this.sentAt;
   }
 
   /** Answer text delivered to the consumer so far (what it may have shown). */
@@ -96,7 +102,9 @@ export class GroqCompletionStream implements CompletionStream {
       const sentAt = performance.now();
       let failure: CompletionError;
       try {
-        const response = await sendRequest(target, body, this.signal);
+        const response = await sendRequest(target, body, this.signal, (at) => {
+          this.sentAt ??= at;
+        });
         this.headerRequestId = headerValue(response.headers, 'x-request-id');
         this.rateLimitInfo = parseRateLimit(response.headers) ?? this.rateLimitInfo;
         if (response.statusCode >= 200 && response.statusCode < 300) return { ...response, sentAt };

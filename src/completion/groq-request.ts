@@ -1,4 +1,6 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Dispatcher } from 'undici';
+import { preciseNow } from '../precise-clock.js';
 import type { CompletionError } from './completion-error.js';
 import { transportError } from './transport-error.js';
 
@@ -21,11 +23,39 @@ export interface OpenResponse {
   release(): void;
 }
 
+/** Callbacks for requests in flight, by their body (undici keeps the very Buffer it was given as `request.body`). */
+const sentCallbacks = new WeakMap<object, (at: number) => void>();
+let watchingSends = false;
+
+/**
+ * undici tells when a request's last byte is on the wire only through this channel (its handler
+ * API has no such callback since v7). Without it, "sent" would mean "handed to the pool", which
+ * hides a wait for a free connection.
+ */
+function watchSends(): void {
+  if (watchingSends) return;
+  watchingSends = true;
+  diagnosticsChannel.subscribe('undici:request:bodySent', (message) => {
+    const body = (message as { request?: { body?: unknown } }).request?.body;
+    if (typeof body === 'object' && body !== null) sentCallbacks.get(body)?.(preciseNow());
+  });
+}
+
 /**
  * Sends one POST and waits for the response headers, within `timeoutMs` (connect included).
  * The caller's signal stays linked until `release`, so an abort mid-body closes the socket.
+ * `onSent` hears when the body's last byte was written to the connection.
  */
-export async function sendRequest(target: RequestTarget, body: Buffer, signal: AbortSignal | undefined): Promise<OpenResponse> {
+export async function sendRequest(
+  target: RequestTarget,
+  body: Buffer,
+  signal: AbortSignal | undefined,
+  onSent?: (at: number) => void,
+): Promise<OpenResponse> {
+  if (onSent !== undefined) {
+    watchSends();
+    sentCallbacks.set(body, onSent);
+  }
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = (): void => controller.abort();
@@ -63,6 +93,7 @@ export async function sendRequest(target: RequestTarget, body: Buffer, signal: A
     }) satisfies CompletionError;
   } finally {
     clearTimeout(timer);
+    sentCallbacks.delete(body);
   }
 }
 

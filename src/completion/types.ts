@@ -71,6 +71,8 @@ export interface CompletionStream extends AsyncIterable<CompletionPart> {
   readonly rateLimit: RateLimitInfo | undefined;
   /** All answer text received so far (kept when the stream fails). */
   readonly text: string;
+  /** When the first request's last byte was written to its connection (`preciseNow()` scale), once it was. */
+  readonly requestSentAt: number | undefined;
 }
 
 /** Starts streamed completions. Implementations: the Groq client (src/completion/groq-client.ts). */

@@ -1,5 +1,5 @@
 import { CompletionError } from '../completion/completion-error.js';
-import type { ChatMessage, CompletionClient, CompletionRequest, FinishReason, Usage } from '../completion/types.js';
+import type { ChatMessage, CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, Usage } from '../completion/types.js';
 import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -12,7 +12,6 @@ import type { TokenCounter } from '../tokens/token-counter.js';
 import type { EngineSettings } from './engine-settings.js';
 import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
 import { resolveSystemPrompt } from './system-prompt.js';
-import { preciseNow } from '../precise-clock.js';
 
 /** What answering needs: the store, Groq, the renderer and the engine's settings. */
 export interface AnswerRunnerDependencies {
@@ -107,15 +106,16 @@ export class AnswerRunner {
           const first = parts.next();
           // Awaited below; should starting the renderer throw first, its rejection must not go unhandled.
           first.catch(() => undefined);
-          if (requestSentAt === undefined) {
-            requestSentAt = now();
-            // Hundredths of a millisecond: the stamps are precise, and the target is a few milliseconds.
-            eventToRequestMs = Math.round(Math.max(0, preciseNow() - job.receivedAt) * 100) / 100;
-            metrics.eventToRequest.observe({ platform }, eventToRequestMs / 1000);
-          }
+          requestSentAt ??= now();
           const handle = view();
           let thinking = false;
-          let result = await first;
+          let result: IteratorResult<CompletionPart>;
+          try {
+            result = await first;
+          } finally {
+            // Known once Groq answered (or failed): the request's last byte was written before that.
+            eventToRequestMs ??= this.observeSent(stream, job);
+          }
           messages = undefined;
           for (; !result.done; result = await parts.next()) {
             const part = result.value;
@@ -250,6 +250,15 @@ export class AnswerRunner {
       droppedCount: fitted.droppedCount,
       estimatedTokens: fitted.totalTokens,
     };
+  }
+
+  /** Event received → the request's last byte written, in hundredths of a millisecond; undefined when nothing was sent. */
+  private observeSent(stream: CompletionStream, job: AnswerJob): number | undefined {
+    const sentAt = stream.requestSentAt;
+    if (sentAt === undefined) return undefined;
+    const ms = Math.round(Math.max(0, sentAt - job.receivedAt) * 100) / 100;
+    this.dependencies.metrics.eventToRequest.observe({ platform: job.target.platform }, ms / 1000);
+    return ms;
   }
 
   private request(messages: ChatMessage[], job: AnswerJob): CompletionRequest {

@@ -1,3 +1,4 @@
+import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
 import { readGroqFixture, startFakeGroq } from '../fakes/fake-groq.js';
@@ -73,6 +74,30 @@ describe('answering a message', () => {
     ]);
     expect(messagesOf(harness.groq.requests[1]).at(-1)).toEqual({ role: 'user', content: 'two' });
     expect(messagesOf(harness.groq.requests[1]).some((message) => message.content === 'three')).toBe(false);
+  });
+
+  it('counts event → Groq request up to the request\'s last byte on the wire, a wait for a connection included', async () => {
+    const groq = await startFakeGroq();
+    // One connection: the second conversation's request waits until the first answer has streamed.
+    const pool = new Pool(new URL(groq.baseUrl).origin, { connections: 1 });
+    try {
+      harness = await createEngineHarness({ groq, dispatcher: pool });
+      harness.groq.enqueue({ kind: 'text', text: 'a first answer that takes a while to stream', tokensPerSecond: 25 }, { kind: 'text', text: 'second' });
+      await harness.engine.onMessage(harness.message({ text: 'one' }));
+      await harness.groq.waitForRequests(1);
+      await harness.engine.onMessage(harness.message({ text: 'two' }));
+      await harness.idle();
+      const { values } = await harness.metrics.eventToRequest.get();
+      const total = (suffix: string) => values.filter((value) => value.metricName === `groqbot_event_to_request_seconds_${suffix}`).reduce((sum, value) => sum + value.value, 0);
+      expect(total('count')).toBe(2);
+      // Handed to undici at once, but written only once the connection was free (~0.4 s later).
+      expect(total('sum')).toBeGreaterThan(0.2);
+      await harness.close();
+      harness = undefined;
+    } finally {
+      await pool.destroy();
+      await groq.close();
+    }
   });
 
   it('runs two conversations at the same time', async () => {

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,14 @@ let sequence = 100_000;
 
 /** Builds an engine on a fresh (or given) database. */
 export async function createEngineHarness(
-  options: { settings?: Partial<EngineSettings>; directory?: string; groq?: FakeGroq; beforeRecover?: (harness: EngineHarness) => void } = {},
+  options: {
+    settings?: Partial<EngineSettings>;
+    directory?: string;
+    groq?: FakeGroq;
+    /** What the Groq client sends through (its own pool by default). */
+    dispatcher?: Dispatcher;
+    beforeRecover?: (harness: EngineHarness) => void;
+  } = {},
 ): Promise<EngineHarness> {
   const directory = options.directory ?? mkdtempSync(path.join(os.tmpdir(), 'groqbot-engine-'));
   const databasePath = path.join(directory, 'bot.db');
@@ -57,6 +65,7 @@ export async function createEngineHarness(
     logger,
     metrics,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
   const renderer = new ReplyRenderer({ logger, metrics });
   const settings: EngineSettings = {
