@@ -21,7 +21,7 @@ import { StallRecorder } from './end-to-end-stalls.js';
  *
  * Event → Groq request, the target, is the service's own figure from its per-reply log lines: from
  * the moment the event reached the service (Slack: its HTTP request arrived; Discord: its gateway
- * packet) to the moment the request went to a connection. The outside view beside it is taken in
+ * packet) to the moment the request's last byte was written to its connection. The outside view beside it is taken in
  * this process: from just before the fake sends the Slack delivery or the Discord dispatch to when
  * the fake Groq has the whole request body, so it adds the fakes' own sending and receiving.
  * Every other time is taken in this process (which hosts the fakes) on one clock, preciseNow():
@@ -387,7 +387,7 @@ function printRound(round: RoundResult): void {
   );
   const slowest = inService.map((entry) => entry.ms).sort((a, b) => b - a).slice(0, 5);
   line('', `${byPlatformOf(inService)}; slowest ${slowest.map(formatMs).join(', ')}`);
-  line('', "  (the service's clock: the event reached it → the request went to a connection; its per-reply log lines)");
+  line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines)");
   const outside = measures.map((measure) => measure.eventToRequestMs);
   line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
   line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");

@@ -151,7 +151,7 @@ const environmentSchema = z.object({
   GROQ_IDLE_TIMEOUT_MS: numberWithDefault(30_000, { min: 1, integer: true }),
   GROQ_MAX_RETRIES: numberWithDefault(2, { min: 0, max: 10, integer: true }),
   GROQ_MAX_RETRY_WAIT_MS: numberWithDefault(20_000, { min: 0, integer: true }),
-  GROQ_WARM_CONNECTIONS: numberWithDefault(4, { min: 0, max: 64, integer: true }),
+  GROQ_WARM_CONNECTIONS: numberWithDefault(16, { min: 0, max: 128, integer: true }),
   SYSTEM_PROMPT: z.preprocess(blankToUndefined, z.string().default(defaultSystemPrompt)),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,

@@ -12,7 +12,7 @@ describe('parseConfig', () => {
     expect(config.groq.idleTimeoutMs).toBe(30_000);
     expect(config.groq.maxRetries).toBe(2);
     expect(config.groq.maxRetryWaitMs).toBe(20_000);
-    expect(config.groq.warmConnections).toBe(4);
+    expect(config.groq.warmConnections).toBe(16);
     expect(config.groq.temperature).toBeUndefined();
     expect(config.port).toBe(3000);
     expect(config.databasePath).toBe('./data/groqbot.db');
@@ -29,7 +29,7 @@ describe('parseConfig', () => {
         GROQ_TEMPERATURE: '3',
         GROQ_TOP_P: 'abc',
         GROQ_TIMEOUT_MS: 'soon',
-        GROQ_WARM_CONNECTIONS: '100',
+        GROQ_WARM_CONNECTIONS: '200',
         GROQ_STOP: '["a","b","c","d","e"]',
         SLACK_BOT_TOKEN: 'xoxb-1',
       });
