@@ -66,7 +66,7 @@ export async function run(): Promise<void> {
     `  ${load.slackConversations} Slack threads (one workspace, ${load.slackChannels} channels) + ${load.discordConversations} Discord reply chains (${load.discordChannels} channels);` +
       ` ${load.historyMessages} stored messages each; ${load.answerTokens}-token answers; events ${eventSpacingMs} ms apart after one warm-up reply per platform`,
   );
-  console.log('  clocks: every time is taken in this (bench) process, which hosts all the fakes, with performance.timeOrigin + performance.now()');
+  console.log("  clocks: event → Groq request on the service's own clock (its log lines); every other time in this (bench) process, which hosts all the fakes, with performance.timeOrigin + performance.now()");
   for (const tokensPerSecond of roundsTokensPerSecond) {
     const result = await runRound(tokensPerSecond);
     printRound(result);
