@@ -33,6 +33,9 @@ export class GroqCompletionStream implements CompletionStream {
   private decoder: StreamDecoder | undefined;
   private deliveredText = '';
   private sentAt: number | undefined;
+  private sent: Promise<void> | undefined;
+  private markSent: (() => void) | undefined;
+  private settledSent = false;
   private iterated = false;
   /** The last failure already counted in groqErrors (attempt failures are counted as they happen). */
   private countedFailure: CompletionError | undefined;
@@ -56,6 +59,20 @@ export class GroqCompletionStream implements CompletionStream {
   /** When the first attempt's request was fully written to its connection. */
   get requestSentAt(): number | undefined {
     return this.sentAt;
+  }
+
+  /** Resolves once the request is on the wire, or the stream has failed or ended. */
+  whenSent(): Promise<void> {
+    if (this.settledSent) return Promise.resolve();
+    this.sent ??= new Promise((resolve) => {
+      this.markSent = resolve;
+    });
+    return this.sent;
+  }
+
+  private settleSent(): void {
+    this.settledSent = true;
+    this.markSent?.();
   }
 
   /** Answer text delivered to the consumer so far (what it may have shown). */
@@ -89,6 +106,7 @@ export class GroqCompletionStream implements CompletionStream {
       if (failure !== this.countedFailure) this.environment.metrics?.groqErrors.inc({ code: failure.code });
       throw failure;
     } finally {
+      this.settleSent();
       // Neither 'ok' nor a failure: the consumer stopped early (break), which cancels the answer.
       this.environment.metrics?.groqRequests.inc({ outcome });
     }
@@ -104,6 +122,7 @@ export class GroqCompletionStream implements CompletionStream {
       try {
         const response = await sendRequest(target, body, this.signal, (at) => {
           this.sentAt ??= at;
+          this.settleSent();
         });
         this.headerRequestId = headerValue(response.headers, 'x-request-id');
         this.rateLimitInfo = parseRateLimit(response.headers) ?? this.rateLimitInfo;
@@ -116,6 +135,8 @@ export class GroqCompletionStream implements CompletionStream {
       } catch (error) {
         failure = this.failureOf(error, false);
       }
+      // A failed attempt (connection refused, say) also ends the wait: the sign of life may show during retries.
+      this.settleSent();
       metrics?.groqErrors.inc({ code: failure.code });
       this.countedFailure = failure;
       const decision = decideRetry(failure, retriesDone, retry);

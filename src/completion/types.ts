@@ -73,6 +73,8 @@ export interface CompletionStream extends AsyncIterable<CompletionPart> {
   readonly text: string;
   /** When the first request's last byte was written to its connection (`preciseNow()` scale), once it was. */
   readonly requestSentAt: number | undefined;
+  /** Resolves once the request is on the wire, or the stream has failed or ended, whichever comes first. */
+  whenSent(): Promise<void>;
 }
 
 /** Starts streamed completions. Implementations: the Groq client (src/completion/groq-client.ts). */

@@ -107,6 +107,9 @@ export class AnswerRunner {
           // Awaited below; should starting the renderer throw first, its rejection must not go unhandled.
           first.catch(() => undefined);
           requestSentAt ??= now();
+          // Undici writes the request a tick later; the sign of life (a platform call of its own)
+          // waits for that, so it never delays the request.
+          await stream.whenSent();
           const handle = view();
           let thinking = false;
           let result: IteratorResult<CompletionPart>;

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
@@ -98,6 +99,26 @@ describe('answering a message', () => {
       await pool.destroy();
       await groq.close();
     }
+  });
+
+  it('sends the Groq request before the sign of life, which is a platform call of its own', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue({ kind: 'text', text: 'request first' });
+    const callsWhenSent: number[] = [];
+    const onSent = (message: unknown): void => {
+      const path = (message as { request?: { path?: string } }).request?.path ?? '';
+      if (!path.endsWith('/chat/completions')) return;
+      callsWhenSent.push(harness?.adapter.targets.reduce((sum, target) => sum + target.calls.length, 0) ?? -1);
+    };
+    diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
+    try {
+      await harness.engine.onMessage(harness.message({ text: 'hello' }));
+      await harness.idle();
+    } finally {
+      diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
+    }
+    expect(callsWhenSent).toEqual([0]);
+    expect(harness.adapter.targets[0]?.texts()).toEqual(['request first']);
   });
 
   it('runs two conversations at the same time', async () => {
