@@ -20,6 +20,10 @@ export interface StreamEnvironment {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+function alreadyIterated(): GroqbotError {
+  return new GroqbotError('A completion stream can only be iterated once', { code: 'stream_already_iterated', retryable: false });
+}
+
 /** Parts decoded but not yet taken above which the socket is paused (backpressure). */
 const maxQueuedParts = 512;
 
@@ -33,9 +37,11 @@ export class GroqCompletionStream implements CompletionStream {
   private decoder: StreamDecoder | undefined;
   private deliveredText = '';
   private sentAt: number | undefined;
-  private sent: Promise<void> | undefined;
-  private markSent: (() => void) | undefined;
-  private settledSent = false;
+  private markSent: () => void = () => undefined;
+  /** Settled by the write, a failed attempt or the end of the stream (settling twice is harmless). */
+  private readonly sent = new Promise<void>((resolve) => {
+    this.markSent = resolve;
+  });
   private iterated = false;
   /** The last failure already counted in groqErrors (attempt failures are counted as they happen). */
   private countedFailure: CompletionError | undefined;
@@ -63,16 +69,7 @@ export class GroqCompletionStream implements CompletionStream {
 
   /** Resolves once the request is on the wire, or the stream has failed or ended. */
   whenSent(): Promise<void> {
-    if (this.settledSent) return Promise.resolve();
-    this.sent ??= new Promise((resolve) => {
-      this.markSent = resolve;
-    });
     return this.sent;
-  }
-
-  private settleSent(): void {
-    this.settledSent = true;
-    this.markSent?.();
   }
 
   /** Answer text delivered to the consumer so far (what it may have shown). */
@@ -82,7 +79,7 @@ export class GroqCompletionStream implements CompletionStream {
 
   /** Starts the request; a stream can be iterated once. */
   [Symbol.asyncIterator](): AsyncIterator<CompletionPart> {
-    if (this.iterated) throw new GroqbotError('A completion stream can only be iterated once', { code: 'stream_already_iterated', retryable: false });
+    if (this.iterated) throw alreadyIterated();
     this.iterated = true;
     return this.run();
   }
@@ -90,12 +87,7 @@ export class GroqCompletionStream implements CompletionStream {
   private async *run(): AsyncGenerator<CompletionPart, void, undefined> {
     let outcome = 'aborted';
     try {
-      if (this.request === undefined) throw new GroqbotError('A completion stream can only be iterated once', { code: 'stream_already_iterated', retryable: false });
-      // A Buffer, not a string: undici keeps the body it was given until the response ends, and a
-      // Buffer's bytes live outside the JS heap, where young-generation GCs do not copy them.
-      let body: Buffer | undefined = Buffer.from(encodeRequest(this.request));
-      // Nor is the request needed once it is encoded.
-      this.request = undefined;
+      let body: Buffer | undefined = this.takeBody();
       const response = await this.open(body);
       body = undefined;
       yield* this.consume(response);
@@ -106,10 +98,22 @@ export class GroqCompletionStream implements CompletionStream {
       if (failure !== this.countedFailure) this.environment.metrics?.groqErrors.inc({ code: failure.code });
       throw failure;
     } finally {
-      this.settleSent();
+      this.markSent();
       // Neither 'ok' nor a failure: the consumer stopped early (break), which cancels the answer.
       this.environment.metrics?.groqRequests.inc({ outcome });
     }
+  }
+
+  /**
+   * The request as the body to send. Neither the request nor its JSON is kept while the answer
+   * streams (every young-generation GC would copy them); the body is a Buffer because undici keeps
+   * the body it was given until the response ends, and a Buffer's bytes live outside the JS heap.
+   */
+  private takeBody(): Buffer {
+    const request = this.request;
+    if (request === undefined) throw alreadyIterated();
+    this.request = undefined;
+    return Buffer.from(encodeRequest(request));
   }
 
   /** Sends the request, retrying what may pass, until a 2xx arrives or a failure is final. */
@@ -122,7 +126,7 @@ export class GroqCompletionStream implements CompletionStream {
       try {
         const response = await sendRequest(target, body, this.signal, (at) => {
           this.sentAt ??= at;
-          this.settleSent();
+          this.markSent();
         });
         this.headerRequestId = headerValue(response.headers, 'x-request-id');
         this.rateLimitInfo = parseRateLimit(response.headers) ?? this.rateLimitInfo;
@@ -136,7 +140,7 @@ export class GroqCompletionStream implements CompletionStream {
         failure = this.failureOf(error, false);
       }
       // A failed attempt (connection refused, say) also ends the wait: the sign of life may show during retries.
-      this.settleSent();
+      this.markSent();
       metrics?.groqErrors.inc({ code: failure.code });
       this.countedFailure = failure;
       const decision = decideRetry(failure, retriesDone, retry);

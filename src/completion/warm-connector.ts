@@ -47,7 +47,8 @@ export class WarmConnector {
 
   /** The connector to give undici (`connect` of a Pool or Client). */
   readonly connect: buildConnector.connector = (connectOptions, callback) => {
-    this.connectOptions ??= connectOptions;
+    // undici's own options win over the ones prime() derived.
+    this.connectOptions = connectOptions;
     this.lastDemandAt = this.now();
     const spare = this.takeSpare();
     this.refill();
@@ -59,8 +60,10 @@ export class WarmConnector {
   /** Opens the spares for `origin` now, so even the first request finds one. */
   prime(origin: string): void {
     const url = new URL(origin);
-    // The same shape undici passes for this origin: an empty port means the protocol's default.
-    this.connectOptions ??= { protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null };
+    // The same shape undici passes for this origin: an empty port means the protocol's default,
+    // and an IPv6 address comes without its brackets.
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.connectOptions ??= { protocol: url.protocol, hostname, host: url.host, port: url.port, localAddress: null };
     this.refill();
   }
 

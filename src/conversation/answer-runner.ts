@@ -85,7 +85,7 @@ export class AnswerRunner {
     let requestId: string | undefined;
     let usage: Usage | undefined;
     let firstTokenAt: number | undefined;
-    let requestSentAt: number | undefined;
+    let requestStartedAt: number | undefined;
     let eventToRequestMs: number | undefined;
     let outcome: AnswerOutcome = 'failed';
     let errorCode: string | undefined;
@@ -106,7 +106,7 @@ export class AnswerRunner {
           const first = parts.next();
           // Awaited below; should starting the renderer throw first, its rejection must not go unhandled.
           first.catch(() => undefined);
-          requestSentAt ??= now();
+          requestStartedAt ??= now();
           // Undici writes the request a tick later; the sign of life (a platform call of its own)
           // waits for that, so it never delays the request.
           await stream.whenSent();
@@ -217,7 +217,7 @@ export class AnswerRunner {
           promptTokens: usage?.promptTokens,
           completionTokens: usage?.completionTokens,
           eventToRequestMs,
-          timeToFirstTokenMs: firstTokenAt === undefined || requestSentAt === undefined ? undefined : firstTokenAt - requestSentAt,
+          timeToFirstTokenMs: firstTokenAt === undefined || requestStartedAt === undefined ? undefined : firstTokenAt - requestStartedAt,
           durationMs: finishedAt - startedAt,
           outcome,
           code: errorCode,
