@@ -18,6 +18,11 @@ export interface WarmConnectorOptions {
   now?: () => number;
 }
 
+/** How far back demand counts toward a burst. */
+const burstWindowMs = 1_000;
+/** A burst opens at most this many times the configured spares. */
+const maxBurstFactor = 4;
+
 interface Spare {
   socket: Socket;
   timer: NodeJS.Timeout;
@@ -28,11 +33,14 @@ interface Spare {
  * An undici connector that keeps a few connections to the origin open before they are needed.
  * With HTTP/1.1 every concurrent stream needs its own connection; without spares, a burst of
  * questions waits for a TCP (and TLS) handshake per request, on an event loop that is busy
- * streaming other answers. A request takes a spare at once; a replacement is opened behind it.
+ * streaming other answers. A request takes a spare at once; a replacement is opened behind it,
+ * and during a burst more than one (see target()).
  */
 export class WarmConnector {
   private readonly base: buildConnector.connector;
   private readonly spares: Spare[] = [];
+  /** When connections were asked for in the last second (a burst raises the number of spares). */
+  private readonly recentDemand: number[] = [];
   private opening = 0;
   private lastDemandAt: number;
   private connectOptions: buildConnector.Options | undefined;
@@ -50,6 +58,7 @@ export class WarmConnector {
     // undici's own options win over the ones prime() derived.
     this.connectOptions = connectOptions;
     this.lastDemandAt = this.now();
+    this.recentDemand.push(this.lastDemandAt);
     const spare = this.takeSpare();
     this.refill();
     // undici expects the callback after connect() returns (it is called from inside its dispatch loop).
@@ -96,7 +105,8 @@ export class WarmConnector {
     const connectOptions = this.connectOptions;
     if (connectOptions === undefined || this.closed) return;
     if (this.now() - this.lastDemandAt > this.options.demandWindowMs) return;
-    while (this.spares.length + this.opening < this.options.spares) {
+    const target = this.target();
+    while (this.spares.length + this.opening < target) {
       this.opening += 1;
       this.base(connectOptions, (error, socket) => {
         this.opening -= 1;
@@ -109,6 +119,17 @@ export class WarmConnector {
         else this.keep(socket);
       });
     }
+  }
+
+  /**
+   * The configured spares, or twice the connections asked for in the last second when that is more
+   * (at most four times the configured number). On a busy event loop a replacement takes a while to
+   * connect; in a burst, replacing only what was taken lets the spares run out.
+   */
+  private target(): number {
+    const since = this.now() - burstWindowMs;
+    while (this.recentDemand.length > 0 && (this.recentDemand[0] as number) < since) this.recentDemand.shift();
+    return Math.min(this.options.spares * maxBurstFactor, Math.max(this.options.spares, 2 * this.recentDemand.length));
   }
 
   private keep(socket: Socket): void {

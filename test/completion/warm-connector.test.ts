@@ -99,6 +99,34 @@ describe('WarmConnector', () => {
     expect(opened()).toBe(3);
   });
 
+  it('opens more spares during a burst of demand, up to four times the configured number', async () => {
+    const server = await startCountingServer();
+    cleanups.push(() => server.close());
+    const { base } = countingBase();
+    const connector = warmConnector({ base });
+    connector.prime(server.origin);
+    await until(() => connector.ready === 2);
+    const url = new URL(server.origin);
+    const taken: Socket[] = [];
+    cleanups.push(() => taken.forEach((socket) => socket.destroy()));
+    // Five connections asked for at once, as undici asks when five answers start together.
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        new Promise<void>((resolve, reject) => {
+          connector.connect({ protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null }, (error, socket) => {
+            if (error) reject(error);
+            else {
+              taken.push(socket);
+              resolve();
+            }
+          });
+        }),
+      ),
+    );
+    // Twice the demand of the last second (10), capped at 4 × 2.
+    await until(() => connector.ready === 8);
+  });
+
   it('never hands out a spare the server has closed; the request gets a fresh connection', async () => {
     // The server drops its first two connections (the spares) as soon as they open.
     const server = await startCountingServer((socket, index) => {
