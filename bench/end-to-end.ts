@@ -21,12 +21,11 @@ import { StallRecorder } from './end-to-end-stalls.js';
  *
  * Event → Groq request, the target, is the service's own figure from its per-reply log lines: from
  * the moment the event reached the service (Slack: its HTTP request arrived; Discord: its gateway
- * packet) to the moment the request's last byte was written to its connection. The outside view beside it is taken in
- * this process: from just before the fake sends the Slack delivery or the Discord dispatch to when
- * the fake Groq has the whole request body, so it adds the fakes' own sending and receiving.
- * Every other time is taken in this process (which hosts the fakes) on one clock, preciseNow():
- * first/last delta = when the fake Groq writes the
- * first/last content chunk; first text / final text = when the platform fake stores the first
+ * packet) to the moment the request's last byte was written to its connection. The outside view
+ * beside it is taken in this process: from just before the fake sends the Slack delivery or the
+ * Discord dispatch to when the fake Groq has the whole request body, so it adds the fakes' own
+ * sending and receiving. Every other time is taken in this process (which hosts the fakes) on one
+ * clock, preciseNow(): first/last delta = when the fake Groq writes the first/last content chunk; first text / final text = when the platform fake stores the first
  * version starting with the answer / the final version. Budget use = calls sent in each contended
  * scope (Slack's workspace chat.update, each Discord channel; 429s included) ÷ burst + refill
  * between the scope's first and last call. CPU and peak RSS are the service process's own, from
@@ -359,13 +358,9 @@ function verdict(pass: boolean): string {
   return pass ? 'PASS' : 'FAIL';
 }
 
-function byPlatformOf(entries: Array<{ platform: string; ms: number }>): string {
-  return (['slack', 'discord'] as const).map((platform) => `${platform} ${pair(entries.filter((entry) => entry.platform === platform).map((entry) => entry.ms))}`).join('; ');
-}
-
-function byPlatform(measures: ReplyMeasure[], pick: (measure: ReplyMeasure) => number): string {
+function byPlatform<T extends { platform: string }>(items: T[], pick: (item: T) => number): string {
   return (['slack', 'discord'] as const)
-    .map((platform) => `${platform} ${pair(measures.filter((measure) => measure.platform === platform).map(pick))}`)
+    .map((platform) => `${platform} ${pair(items.filter((item) => item.platform === platform).map(pick))}`)
     .join('; ');
 }
 
@@ -386,7 +381,7 @@ function printRound(round: RoundResult): void {
     `${pair(inService.map((entry) => entry.ms))}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(inService.map((entry) => entry.ms), 99) <= targets.eventToRequestP99Ms)})`,
   );
   const slowest = inService.map((entry) => entry.ms).sort((a, b) => b - a).slice(0, 5);
-  line('', `${byPlatformOf(inService)}; slowest ${slowest.map(formatMs).join(', ')}`);
+  line('', `${byPlatform(inService, (entry) => entry.ms)}; slowest ${slowest.map(formatMs).join(', ')}`);
   line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines)");
   const outside = measures.map((measure) => measure.eventToRequestMs);
   line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
