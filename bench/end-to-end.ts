@@ -25,8 +25,9 @@ import { StallRecorder } from './end-to-end-stalls.js';
  * beside it is taken in this process: from just before the fake sends the Slack delivery or the
  * Discord dispatch to when the fake Groq has the whole request body, so it adds the fakes' own
  * sending and receiving. Every other time is taken in this process (which hosts the fakes) on one
- * clock, preciseNow(): first/last delta = when the fake Groq writes the first/last content chunk; first text / final text = when the platform fake stores the first
- * version starting with the answer / the final version. Budget use = calls sent in each contended
+ * clock, preciseNow(): first/last delta = when the fake Groq writes the first/last content chunk;
+ * first text / final text = when the platform fake stores the first version starting with the
+ * answer / the final version. Budget use = calls sent in each contended
  * scope (Slack's workspace chat.update, each Discord channel; 429s included) ÷ burst + refill
  * between the scope's first and last call. CPU and peak RSS are the service process's own, from
  * /proc. A busy machine shows in every figure: the load average is printed with each round.
