@@ -50,12 +50,10 @@ export async function sendRequest(
   target: RequestTarget,
   body: Buffer,
   signal: AbortSignal | undefined,
-  onSent?: (at: number) => void,
+  onSent: (at: number) => void,
 ): Promise<OpenResponse> {
-  if (onSent !== undefined) {
-    watchSends();
-    sentCallbacks.set(body, onSent);
-  }
+  watchSends();
+  sentCallbacks.set(body, onSent);
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = (): void => controller.abort();

@@ -76,7 +76,7 @@ export class WarmConnector {
     this.refill();
   }
 
-  /** Idle connections ready to be taken (metrics and tests). */
+  /** Idle connections ready to be taken (tests read it). */
   get ready(): number {
     return this.spares.length;
   }
