@@ -61,8 +61,11 @@ export class WarmConnector {
     this.recentDemand.push(this.lastDemandAt);
     const spare = this.takeSpare();
     this.refill();
-    // undici expects the callback after connect() returns (it is called from inside its dispatch loop).
-    if (spare !== undefined) process.nextTick(callback, null, spare);
+    // undici expects the callback after connect() returns (it is called from inside its dispatch
+    // loop, which ignores a resume until it ends). A microtask, not process.nextTick: when several
+    // events arrive in one read, their handling runs as interleaved microtasks, and a nextTick would
+    // wait for all of them, so every request of the group would be written together at the end.
+    if (spare !== undefined) queueMicrotask(() => callback(null, spare));
     else this.base(connectOptions, callback);
   };
 

@@ -6,6 +6,7 @@ import type { Conversation } from '../store/types.js';
 import { AnswerRunner, type AnswerJob, type AnswerRunnerDependencies } from './answer-runner.js';
 import { CommandHandler } from './command-handler.js';
 import { ConversationLanes } from './conversation-lanes.js';
+import { EventQueue } from './event-queue.js';
 import { tooLongText } from './human-messages.js';
 import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
 
@@ -31,6 +32,8 @@ export class ConversationEngine implements EngineHandlers {
   private readonly lanes: ConversationLanes;
   private readonly runner: AnswerRunner;
   private readonly commands: CommandHandler;
+  /** Messages and commands are handled one at a time, so each Groq request is written before the next event's work. */
+  private readonly events = new EventQueue();
   /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
   private answering = true;
   private markReady: () => void = () => {};
@@ -63,6 +66,10 @@ export class ConversationEngine implements EngineHandlers {
   async onMessage(message: IncomingMessage): Promise<void> {
     // Once recovered, no await: a hop through the microtask queue would let other work go first.
     if (!this.recovered) await this.ready;
+    return this.events.run(() => this.handleMessage(message));
+  }
+
+  private handleMessage(message: IncomingMessage): void {
     const { repository, settings, logger } = this.options;
     const incoming: IncomingMessage = message.isDirect ? { ...message, workspaceId: '' } : message;
     if (repository.hasSeen(incoming.platform, incoming.eventId, incoming.channelId, incoming.messageId)) {
@@ -107,6 +114,10 @@ export class ConversationEngine implements EngineHandlers {
   /** Handles a slash command; the adapter has already acknowledged it. */
   async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
     if (!this.recovered) await this.ready;
+    await this.events.run(() => this.handleCommand(command, responder));
+  }
+
+  private async handleCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
     if (!this.answering) {
       await responder.respond('The bot is restarting; please try again in a moment.');
       return;

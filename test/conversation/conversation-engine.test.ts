@@ -1,7 +1,9 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
+import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
+import { eventually } from '../eventually.js';
 import { readGroqFixture, startFakeGroq } from '../fakes/fake-groq.js';
 import { createEngineHarness, defaultPrompt, messagesOf, type EngineHarness } from './engine-harness.js';
 
@@ -119,6 +121,32 @@ describe('answering a message', () => {
     }
     expect(callsWhenSent).toEqual([0]);
     expect(harness.adapter.targets[0]?.texts()).toEqual(['request first']);
+  });
+
+  it('writes each Groq request before it handles the next of the events that arrived together', async () => {
+    harness = await createEngineHarness({ warmConnections: 2 });
+    const current = harness;
+    current.groq.setFallback(() => ({ kind: 'text', text: 'answer' }));
+    await eventually(() => current.groq.openConnections >= 2, 5_000, 'the spare connections');
+    const reader = new Database(current.databasePath, { readonly: true });
+    const storedQuestionsWhenSent: number[] = [];
+    const onSent = (message: unknown): void => {
+      if (!(message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) return;
+      storedQuestionsWhenSent.push(reader.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'user'").pluck().get() ?? -1);
+    };
+    diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
+    try {
+      // In one synchronous run, as when two gateway frames arrive in one socket read.
+      const handled = [current.engine.onMessage(current.message({ text: 'one' })), current.engine.onMessage(current.message({ text: 'two' }))];
+      await Promise.all(handled);
+      await current.idle();
+    } finally {
+      diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
+      reader.close();
+    }
+    // The first request went out before the second question was even stored.
+    expect(storedQuestionsWhenSent).toEqual([1, 2]);
+    expect(current.adapter.targets.map((target) => target.texts())).toEqual([['answer'], ['answer']]);
   });
 
   it('runs two conversations at the same time', async () => {

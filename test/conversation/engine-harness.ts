@@ -45,6 +45,8 @@ export async function createEngineHarness(
     groq?: FakeGroq;
     /** What the Groq client sends through (its own pool by default). */
     dispatcher?: Dispatcher;
+    /** Spare Groq connections (GROQ_WARM_CONNECTIONS); none by default. */
+    warmConnections?: number;
     beforeRecover?: (harness: EngineHarness) => void;
   } = {},
 ): Promise<EngineHarness> {
@@ -66,6 +68,7 @@ export async function createEngineHarness(
     metrics,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.warmConnections ? { warmConnections: options.warmConnections } : {}),
   });
   const renderer = new ReplyRenderer({ logger, metrics });
   const settings: EngineSettings = {

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   lastContentAt?: number;
   /** The answer text streamed in content chunks (`text` behaviours; benchmarks). */
   contentText?: string;
+  /** The client's port: which connection the request came on. */
+  remotePort?: number;
 }
 
 /** How the fake answers one request. */
@@ -77,6 +79,8 @@ export interface FakeGroq {
   setFallback(respond: (request: RecordedRequest) => FakeGroqBehaviour): void;
   /** Resolves once `count` requests arrived (rejects after `timeoutMs`, 5 s by default). */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** Client connections open now (spares included). */
+  readonly openConnections: number;
   /** Closes the server and every open connection. */
   close(): Promise<void>;
 }
@@ -401,6 +405,7 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
         rawBody,
         receivedAt: Date.now(),
         arrivedAt: preciseNow(),
+        remotePort: incoming.socket.remotePort,
         closed: new Promise<void>((resolve) => {
           markClosed = resolve;
         }),
@@ -432,6 +437,9 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
   return {
     baseUrl: `http://${host}:${port}/openai/v1`,
     requests,
+    get openConnections(): number {
+      return sockets.size;
+    },
     enqueue(...behaviours: FakeGroqBehaviour[]): void {
       queue.push(...behaviours);
     },
