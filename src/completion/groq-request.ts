@@ -12,6 +12,13 @@ export interface RequestTarget {
   headers: Record<string, string>;
   timeoutMs: number;
   idleTimeoutMs: number;
+  /**
+   * One request per connection: each request takes a fresh (spare) connection and closes it after
+   * its response. undici 7 holds a request for a reused keep-alive connection until the event
+   * loop's check phase (its idle-socket validation, a setImmediate); on a loop busy streaming other
+   * answers that phase can be 100 ms away, while a spare is written to at once.
+   */
+  freshConnections: boolean;
 }
 
 /** One sent request whose headers arrived; the caller owns the body and must call `release`. */
@@ -77,6 +84,7 @@ export async function sendRequest(
       // undici re-arms this on every body chunk and holds it while we apply backpressure:
       // exactly "longest silence from the server between chunks".
       bodyTimeout: target.idleTimeoutMs,
+      reset: target.freshConnections,
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body, release };
   } catch (error) {

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { buildConnector, Pool } from 'undici';
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WarmConnector, type WarmConnectorOptions } from '../../src/completion/warm-connector.js';
 import { createSilentLogger } from '../../src/logger.js';
 import { startFakeGroq } from '../fakes/fake-groq.js';
+import { eventually } from '../eventually.js';
 import { clientFor, collect, textOf } from './helpers.js';
 
 /** A plain HTTP server that numbers its connections and says which one each request came on. */
@@ -55,13 +57,6 @@ function countingBase(): { base: buildConnector.connector; opened: () => number 
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -87,7 +82,7 @@ describe('WarmConnector', () => {
     const { base, opened } = countingBase();
     const connector = warmConnector({ base });
     connector.prime(server.origin);
-    await until(() => connector.ready === 2 && server.connections.length === 2);
+    await eventually(() => connector.ready === 2 && server.connections.length === 2);
 
     const pool = poolFor(server.origin, connector);
     const response = await pool.request({ path: '/', method: 'POST', body: 'question' });
@@ -95,7 +90,7 @@ describe('WarmConnector', () => {
 
     // The request came on a connection opened before it was sent, not on a new one.
     expect(server.requestConnections).toEqual([0]);
-    await until(() => connector.ready === 2);
+    await eventually(() => connector.ready === 2);
     expect(opened()).toBe(3);
   });
 
@@ -105,7 +100,7 @@ describe('WarmConnector', () => {
     const { base } = countingBase();
     const connector = warmConnector({ base });
     connector.prime(server.origin);
-    await until(() => connector.ready === 2);
+    await eventually(() => connector.ready === 2);
     const url = new URL(server.origin);
     const taken: Socket[] = [];
     cleanups.push(() => taken.forEach((socket) => socket.destroy()));
@@ -124,7 +119,7 @@ describe('WarmConnector', () => {
       ),
     );
     // Twice the demand of the last second (10), capped at 4 × 2.
-    await until(() => connector.ready === 8);
+    await eventually(() => connector.ready === 8);
   });
 
   it('never hands out a spare the server has closed; the request gets a fresh connection', async () => {
@@ -136,8 +131,8 @@ describe('WarmConnector', () => {
     const { base } = countingBase();
     const connector = warmConnector({ base });
     connector.prime(server.origin);
-    await until(() => server.connections.length >= 2);
-    await until(() => server.connections.slice(0, 2).every((socket) => socket.destroyed));
+    await eventually(() => server.connections.length >= 2);
+    await eventually(() => server.connections.slice(0, 2).every((socket) => socket.destroyed));
     // Give the client side time to see the close.
     await new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -154,14 +149,14 @@ describe('WarmConnector', () => {
     let now = 0;
     const connector = warmConnector({ base, maxIdleMs: 40, demandWindowMs: 1_000, now: () => now });
     connector.prime(server.origin);
-    await until(() => connector.ready === 2);
+    await eventually(() => connector.ready === 2);
 
     // Within the demand window an expired spare is replaced (connections opened beyond the first two, and ready again).
-    await until(() => opened() >= 4 && connector.ready >= 1);
+    await eventually(() => opened() >= 4 && connector.ready >= 1);
 
     // Past it, expired spares are not replaced.
     now = 5_000;
-    await until(() => connector.ready === 0);
+    await eventually(() => connector.ready === 0);
     const openedWhenIdle = opened();
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(opened()).toBe(openedWhenIdle);
@@ -170,11 +165,11 @@ describe('WarmConnector', () => {
     const pool = poolFor(server.origin, connector);
     const response = await pool.request({ path: '/', method: 'POST', body: 'question' });
     await response.body.text();
-    await until(() => connector.ready === 2);
+    await eventually(() => connector.ready === 2);
     const open = server.connections.filter((socket) => !socket.destroyed).length;
     connector.close();
     expect(connector.ready).toBe(0);
-    await until(() => server.connections.filter((socket) => !socket.destroyed).length === open - 2);
+    await eventually(() => server.connections.filter((socket) => !socket.destroyed).length === open - 2);
   });
 
   it('serves streamed completions through the Groq client with spares on', async () => {
@@ -190,5 +185,41 @@ describe('WarmConnector', () => {
       expect(error).toBeUndefined();
       expect(textOf(parts, 'text-delta')).toBe('warm and ready');
     }
+  });
+
+  it('sends each Groq request on a fresh spare, written before the event loop reaches its check phase', async () => {
+    const fake = await startFakeGroq();
+    const { client } = clientFor(fake, { warmConnections: 2 });
+    cleanups.push(async () => {
+      await client.close();
+      await fake.close();
+    });
+    fake.setFallback(() => ({ kind: 'text', text: 'fresh' }));
+    const question = (content: string) => ({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user' as const, content }] });
+    expect((await collect(client.stream(question('one')))).error).toBeUndefined();
+    // Both spares are open (the first request took one; a replacement followed).
+    await eventually(() => fake.openConnections >= 2);
+    let checkPhaseRan = false;
+    const checkPhaseAtWrite: boolean[] = [];
+    const onSent = (message: unknown): void => {
+      if ((message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) checkPhaseAtWrite.push(checkPhaseRan);
+    };
+    diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
+    try {
+      setImmediate(() => {
+        checkPhaseRan = true;
+      });
+      const second = await collect(client.stream(question('two')));
+      expect(second.error).toBeUndefined();
+      expect(textOf(second.parts, 'text-delta')).toBe('fresh');
+    } finally {
+      diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
+    }
+    // Handed a ready spare in a microtask. A kept-alive connection would be checked first, in a
+    // setImmediate, and a connection opened on demand would connect in a later poll phase.
+    expect(checkPhaseAtWrite).toEqual([false]);
+    // One request per connection: each says so, and each came on its own.
+    expect(fake.requests.map((request) => request.headers.connection)).toEqual(['close', 'close']);
+    expect(new Set(fake.requests.map((request) => request.remotePort)).size).toBe(2);
   });
 });
