@@ -308,6 +308,32 @@ describe('limits', () => {
     expect(messagesOf(harness.groq.requests[0]).slice(1)).toEqual([{ role: 'user', content: 'short one' }]);
   });
 
+  it('counts a changed system prompt anew when it fits the history to the budget', async () => {
+    harness = await createEngineHarness({ settings: { historyMaxTokens: 1_000, historyNotice: false } });
+    const current = harness;
+    current.groq.setFallback(() => ({ kind: 'text', text: 'word '.repeat(100).trim() }));
+    const first = current.message({ text: 'question 0' });
+    const ask = async (text: string) => {
+      await current.engine.onMessage(current.message({ text, threadKey: first.threadKey }));
+      await current.idle();
+      return messagesOf(current.groq.requests.at(-1));
+    };
+    await current.engine.onMessage(first);
+    await current.idle();
+    for (let index = 1; index < 5; index += 1) await ask(`question ${index}`);
+    // The default prompt is short: all nine earlier turns fit beside it.
+    expect((await ask('question 5')).length).toBe(12);
+    const setPrompt = current.command({ name: 'system', text: `set ${'word '.repeat(600).trim()}` });
+    await current.engine.onCommand(setPrompt, current.adapter.responder(setPrompt));
+    // ~600 tokens of system prompt leave room for three ~100-token answers with their questions.
+    const crowded = await ask('question 6');
+    expect(crowded[0]?.content).toMatch(/^word word/);
+    expect(crowded.length).toBeLessThan(10);
+    const clearPrompt = current.command({ name: 'system', text: 'clear' });
+    await current.engine.onCommand(clearPrompt, current.adapter.responder(clearPrompt));
+    expect((await ask('question 7')).length).toBeGreaterThan(crowded.length);
+  });
+
   it('trims later prompts to a small per-minute token limit and says so once', async () => {
     harness = await createEngineHarness();
     const first = harness.message({ text: 'start' });
