@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import type { Platform } from './platform.js';
 import { ReplyRenderer } from './reply/reply-renderer.js';
 import { openStore } from './store/open-store.js';
+import { collectStartUpGarbage } from './start-up-garbage.js';
 import { TokenCounter } from './tokens/token-counter.js';
 
 /** Options for starting the service in-process (tests, benchmarks). */
@@ -131,7 +132,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     throw error;
   }
   started = true;
-  logger.info('groqbot started');
+  const startUpGcMs = collectStartUpGarbage();
+  logger.info({ startUpGcMs: Math.round(startUpGcMs * 10) / 10 }, 'groqbot started');
   return { port: http.port, metrics, engine, stop };
 }
 
