@@ -23,6 +23,11 @@ export interface AnswerRunnerDependencies {
   logger: Logger;
   metrics: Metrics;
   now?: () => number;
+  /**
+   * Resolves once the events that arrived with this one have been handled (their requests written);
+   * the reply's sign of life, a platform call, waits for it.
+   */
+  eventsHandled?: () => Promise<void>;
 }
 
 /** One answer to stream: the stored user turn and where the reply goes. */
@@ -112,8 +117,9 @@ export class AnswerRunner {
           first.catch(() => undefined);
           requestStartedAt ??= now();
           // Undici writes the request a tick later; the sign of life (a platform call of its own)
-          // waits for that, so it never delays the request.
+          // waits for that, and for the requests of the events that arrived with this one.
           await stream.whenSent();
+          if (this.dependencies.eventsHandled) await this.dependencies.eventsHandled();
           const handle = view();
           let thinking = false;
           let result: IteratorResult<CompletionPart>;

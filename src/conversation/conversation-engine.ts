@@ -49,7 +49,7 @@ export class ConversationEngine implements EngineHandlers {
 
   constructor(private readonly options: ConversationEngineOptions) {
     this.lanes = new ConversationLanes((waiting) => options.metrics.queueDepth.set(waiting));
-    this.runner = new AnswerRunner(options);
+    this.runner = new AnswerRunner({ ...options, eventsHandled: () => this.events.whenIdle() });
     this.commands = new CommandHandler({
       options,
       adapterOf: (platform) => this.adapterOf(platform),

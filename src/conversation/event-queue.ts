@@ -8,7 +8,14 @@
  */
 export class EventQueue {
   private readonly waiting: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
   private busy = false;
+
+  /** Resolves once no handler runs or waits: work that may wait (a reply's sign of life) goes after the requests. */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
 
   /** Runs `handler` now when no other handler ran in this microtask round, else after those queued before it. */
   run<T>(handler: () => T): Promise<Awaited<T>> {
@@ -35,6 +42,7 @@ export class EventQueue {
     const task = this.waiting.shift();
     if (task === undefined) {
       this.busy = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
       return;
     }
     task();

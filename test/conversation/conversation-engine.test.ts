@@ -123,16 +123,18 @@ describe('answering a message', () => {
     expect(harness.adapter.targets[0]?.texts()).toEqual(['request first']);
   });
 
-  it('writes each Groq request before it handles the next of the events that arrived together', async () => {
+  it('writes each Groq request before it handles the next of the events that arrived together, and all before their signs of life', async () => {
     harness = await createEngineHarness({ warmConnections: 2 });
     const current = harness;
     current.groq.setFallback(() => ({ kind: 'text', text: 'answer' }));
     await eventually(() => current.groq.openConnections >= 2, 5_000, 'the spare connections');
     const reader = new Database(current.databasePath, { readonly: true });
     const storedQuestionsWhenSent: number[] = [];
+    const platformCallsWhenSent: number[] = [];
     const onSent = (message: unknown): void => {
       if (!(message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) return;
       storedQuestionsWhenSent.push(reader.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'user'").pluck().get() ?? -1);
+      platformCallsWhenSent.push(current.adapter.targets.reduce((sum, target) => sum + target.calls.length, 0));
     };
     diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
     try {
@@ -144,8 +146,10 @@ describe('answering a message', () => {
       diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
       reader.close();
     }
-    // The first request went out before the second question was even stored.
+    // The first request went out before the second question was even stored, and the second
+    // before the first reply's sign of life (a platform call) was made.
     expect(storedQuestionsWhenSent).toEqual([1, 2]);
+    expect(platformCallsWhenSent).toEqual([0, 0]);
     expect(current.adapter.targets.map((target) => target.texts())).toEqual([['answer'], ['answer']]);
   });
 
