@@ -45,6 +45,7 @@ export class WarmConnector {
   private lastDemandAt: number;
   private connectOptions: buildConnector.Options | undefined;
   private closed = false;
+  private refillScheduled = false;
   private readonly now: () => number;
 
   constructor(private readonly options: WarmConnectorOptions) {
@@ -60,7 +61,7 @@ export class WarmConnector {
     this.lastDemandAt = this.now();
     this.recentDemand.push(this.lastDemandAt);
     const spare = this.takeSpare();
-    this.refill();
+    this.refillSoon();
     // undici expects the callback after connect() returns (it is called from inside its dispatch
     // loop, which ignores a resume until it ends). A microtask, not process.nextTick: when several
     // events arrive in one read, their handling runs as interleaved microtasks, and a nextTick would
@@ -102,6 +103,20 @@ export class WarmConnector {
       socket.destroy();
     }
     return undefined;
+  }
+
+  /**
+   * Opens replacements in the check phase, not now: connect() runs inside a question's handling,
+   * and opening a connection costs ~0.2 ms of work that would delay the request (and, in a burst,
+   * the requests of the events handled after it).
+   */
+  private refillSoon(): void {
+    if (this.refillScheduled || this.closed) return;
+    this.refillScheduled = true;
+    setImmediate(() => {
+      this.refillScheduled = false;
+      this.refill();
+    });
   }
 
   private refill(): void {
