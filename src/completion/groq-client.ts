@@ -73,7 +73,7 @@ export class GroqClient implements CompletionClient {
         },
         timeoutMs: options.timeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
-        // With spares at hand a fresh connection is always ready; without, reuse beats a handshake.
+        // With spares a fresh connection is ready at once; without them, reuse beats a handshake.
         freshConnections: this.warmConnector !== undefined,
       },
       retry: { maxRetries: options.maxRetries, maxRetryWaitMs: options.maxRetryWaitMs, random: options.random ?? Math.random },

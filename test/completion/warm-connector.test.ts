@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { buildConnector, Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GroqClient } from '../../src/completion/groq-client.js';
 import { WarmConnector, type WarmConnectorOptions } from '../../src/completion/warm-connector.js';
 import { createSilentLogger } from '../../src/logger.js';
-import { startFakeGroq } from '../fakes/fake-groq.js';
+import { startFakeGroq, type FakeGroq } from '../fakes/fake-groq.js';
 import { eventually } from '../eventually.js';
 import { clientFor, collect, textOf } from './helpers.js';
 
@@ -73,6 +74,17 @@ function poolFor(origin: string, connector: WarmConnector): Pool {
   const pool = new Pool(origin, { connect: connector.connect });
   cleanups.push(() => pool.destroy());
   return pool;
+}
+
+/** A fake Groq and a Groq client on it with two spares; both closed after the test. */
+async function warmGroqClient(): Promise<{ fake: FakeGroq; client: GroqClient }> {
+  const fake = await startFakeGroq();
+  const { client } = clientFor(fake, { warmConnections: 2 });
+  cleanups.push(async () => {
+    await client.close();
+    await fake.close();
+  });
+  return { fake, client };
 }
 
 describe('WarmConnector', () => {
@@ -195,12 +207,7 @@ describe('WarmConnector', () => {
   });
 
   it('serves streamed completions through the Groq client with spares on', async () => {
-    const fake = await startFakeGroq();
-    const { client } = clientFor(fake, { warmConnections: 2 });
-    cleanups.push(async () => {
-      await client.close();
-      await fake.close();
-    });
+    const { fake, client } = await warmGroqClient();
     fake.setFallback(() => ({ kind: 'text', text: 'warm and ready' }));
     for (let round = 0; round < 3; round += 1) {
       const { parts, error } = await collect(client.stream({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user', content: `question ${round}` }] }));
@@ -210,12 +217,7 @@ describe('WarmConnector', () => {
   });
 
   it('sends each Groq request on a fresh spare, written before the event loop reaches its check phase', async () => {
-    const fake = await startFakeGroq();
-    const { client } = clientFor(fake, { warmConnections: 2 });
-    cleanups.push(async () => {
-      await client.close();
-      await fake.close();
-    });
+    const { fake, client } = await warmGroqClient();
     fake.setFallback(() => ({ kind: 'text', text: 'fresh' }));
     const question = (content: string) => ({ model: 'openai/gpt-oss-120b', messages: [{ role: 'user' as const, content }] });
     expect((await collect(client.stream(question('one')))).error).toBeUndefined();
