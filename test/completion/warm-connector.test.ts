@@ -70,6 +70,34 @@ function warmConnector(options: Partial<WarmConnectorOptions> & Pick<WarmConnect
   return connector;
 }
 
+/** A counting server and a connector to it over a counting base, primed; both closed after the test. */
+async function primedConnector(
+  options: Partial<WarmConnectorOptions> = {},
+  onConnection?: (socket: Socket, index: number) => void,
+): Promise<{ server: CountingServer; connector: WarmConnector; opened: () => number }> {
+  const server = await startCountingServer(onConnection);
+  cleanups.push(() => server.close());
+  const { base, opened } = countingBase();
+  const connector = warmConnector({ base, ...options });
+  connector.prime(server.origin);
+  return { server, connector, opened };
+}
+
+/** Asks the connector for a connection the way undici does; the socket is destroyed after the test. */
+function takeConnection(connector: WarmConnector, origin: string): Promise<Socket> {
+  const url = new URL(origin);
+  return new Promise<Socket>((resolve, reject) => {
+    connector.connect({ protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null }, (error, socket) => {
+      if (error !== null) {
+        reject(error);
+        return;
+      }
+      cleanups.push(() => void socket.destroy());
+      resolve(socket as Socket);
+    });
+  });
+}
+
 function poolFor(origin: string, connector: WarmConnector): Pool {
   const pool = new Pool(origin, { connect: connector.connect });
   cleanups.push(() => pool.destroy());
@@ -89,11 +117,7 @@ async function warmGroqClient(): Promise<{ fake: FakeGroq; client: GroqClient }>
 
 describe('WarmConnector', () => {
   it('opens its spares at start, hands one to a request, and opens a replacement behind it', async () => {
-    const server = await startCountingServer();
-    cleanups.push(() => server.close());
-    const { base, opened } = countingBase();
-    const connector = warmConnector({ base });
-    connector.prime(server.origin);
+    const { server, connector, opened } = await primedConnector();
     await eventually(() => connector.ready === 2 && server.connections.length === 2);
 
     const pool = poolFor(server.origin, connector);
@@ -107,64 +131,31 @@ describe('WarmConnector', () => {
   });
 
   it('hands a spare over without opening its replacement on the way: that waits for the check phase', async () => {
-    const server = await startCountingServer();
-    cleanups.push(() => server.close());
-    const { base, opened } = countingBase();
-    const connector = warmConnector({ base });
-    connector.prime(server.origin);
+    const { server, connector, opened } = await primedConnector();
     await eventually(() => connector.ready === 2);
-    const url = new URL(server.origin);
-    const handedOver = new Promise<Socket>((resolve, reject) => {
-      connector.connect({ protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null }, (error, socket) =>
-        error === null ? resolve(socket as Socket) : reject(error),
-      );
-    });
+    const handedOver = takeConnection(connector, server.origin);
     // The request's own work goes on without the ~0.2 ms a connect costs.
     expect(opened()).toBe(2);
-    const socket = await handedOver;
-    cleanups.push(() => void socket.destroy());
+    await handedOver;
     expect(opened()).toBe(2);
     await new Promise((resolve) => setImmediate(resolve));
     expect(opened()).toBe(3);
   });
 
   it('opens more spares during a burst of demand, up to four times the configured number', async () => {
-    const server = await startCountingServer();
-    cleanups.push(() => server.close());
-    const { base } = countingBase();
-    const connector = warmConnector({ base });
-    connector.prime(server.origin);
+    const { server, connector } = await primedConnector();
     await eventually(() => connector.ready === 2);
-    const url = new URL(server.origin);
-    const taken: Socket[] = [];
-    cleanups.push(() => taken.forEach((socket) => socket.destroy()));
     // Five connections asked for at once, as undici asks when five answers start together.
-    await Promise.all(
-      Array.from({ length: 5 }, () =>
-        new Promise<void>((resolve, reject) => {
-          connector.connect({ protocol: url.protocol, hostname: url.hostname, host: url.host, port: url.port, localAddress: null }, (error, socket) => {
-            if (error) reject(error);
-            else {
-              taken.push(socket);
-              resolve();
-            }
-          });
-        }),
-      ),
-    );
+    await Promise.all(Array.from({ length: 5 }, () => takeConnection(connector, server.origin)));
     // Twice the demand of the last second (10), capped at 4 × 2.
     await eventually(() => connector.ready === 8);
   });
 
   it('never hands out a spare the server has closed; the request gets a fresh connection', async () => {
     // The server drops its first two connections (the spares) as soon as they open.
-    const server = await startCountingServer((socket, index) => {
+    const { server, connector } = await primedConnector({}, (socket, index) => {
       if (index < 2) socket.destroy();
     });
-    cleanups.push(() => server.close());
-    const { base } = countingBase();
-    const connector = warmConnector({ base });
-    connector.prime(server.origin);
     await eventually(() => server.connections.length >= 2);
     await eventually(() => server.connections.slice(0, 2).every((socket) => socket.destroyed));
     // Give the client side time to see the close.
@@ -177,12 +168,8 @@ describe('WarmConnector', () => {
   });
 
   it('replaces spares as they age while questions come, lets them lapse once the bot is idle, and closes them on close()', async () => {
-    const server = await startCountingServer();
-    cleanups.push(() => server.close());
-    const { base, opened } = countingBase();
     let now = 0;
-    const connector = warmConnector({ base, maxIdleMs: 40, demandWindowMs: 1_000, now: () => now });
-    connector.prime(server.origin);
+    const { server, connector, opened } = await primedConnector({ maxIdleMs: 40, demandWindowMs: 1_000, now: () => now });
     await eventually(() => connector.ready === 2);
 
     // Within the demand window an expired spare is replaced (connections opened beyond the first two, and ready again).
