@@ -168,13 +168,13 @@ class Pacer {
         this.remove(stream);
         continue;
       }
-      const due = Math.min(stream.frames.length, Math.floor(((now - stream.startedAt) * stream.tokensPerSecond) / 1000) + 1);
+      const due = Math.min(stream.frames.count, Math.floor(((now - stream.startedAt) * stream.tokensPerSecond) / 1000) + 1);
       if (due > stream.sent) {
-        stream.response.write(stream.frames.slice(stream.sent, due).join(''));
+        stream.response.write(stream.frames.render(stream.sent, due));
         stream.wrote?.(stream.sent, due);
         stream.sent = due;
       }
-      if (stream.sent === stream.frames.length) {
+      if (stream.sent === stream.frames.count) {
         this.remove(stream);
         stream.done();
       }
@@ -188,9 +188,23 @@ class Pacer {
   }
 }
 
+/**
+ * A stream's frames, rendered when they are written: built all at once, fifty streams' frames live
+ * through several collections and their copying stalled the fake (and the benchmark sending events).
+ */
+interface FrameSource {
+  count: number;
+  /** Frames [from, to) as one string. */
+  render(from: number, to: number): string;
+}
+
+function framesOf(events: string[]): FrameSource {
+  return { count: events.length, render: (from, to) => events.slice(from, to).join('') };
+}
+
 interface PacedStream {
   response: ServerResponse;
-  frames: string[];
+  frames: FrameSource;
   sent: number;
   startedAt: number;
   tokensPerSecond: number;
@@ -243,15 +257,15 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
   /** Writes frames now, or paced per tick; `then` runs once they are all written; `wrote` hears of each write. */
   const writeFrames = (
     response: ServerResponse,
-    frames: string[],
+    frames: FrameSource,
     tokensPerSecond: number | undefined,
     then: () => void,
     wrote?: (from: number, to: number) => void,
   ): void => {
-    if (tokensPerSecond === undefined || tokensPerSecond <= 0 || frames.length === 0) {
-      if (frames.length > 0) {
-        response.write(frames.join(''));
-        wrote?.(0, frames.length);
+    if (tokensPerSecond === undefined || tokensPerSecond <= 0 || frames.count === 0) {
+      if (frames.count > 0) {
+        response.write(frames.render(0, frames.count));
+        wrote?.(0, frames.count);
       }
       then();
       return;
@@ -264,10 +278,19 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
     const promptTokens = behaviour.usage?.prompt_tokens ?? roughPromptTokens(request.body);
     const reasoning = behaviour.reasoning === undefined ? [] : tokenize(behaviour.reasoning);
     const content = behaviour.chunks ?? tokenize(behaviour.text);
-    const frames = [...reasoning.map((piece) => reasoningFrame(identity, piece)), ...content.map((piece) => contentFrame(identity, piece))];
+    const frames: FrameSource = {
+      count: reasoning.length + content.length,
+      render(from, to) {
+        let text = '';
+        for (let index = from; index < to; index += 1) {
+          text += index < reasoning.length ? reasoningFrame(identity, reasoning[index]!) : contentFrame(identity, content[index - reasoning.length]!);
+        }
+        return text;
+      },
+    };
     const usage = {
       prompt_tokens: promptTokens,
-      completion_tokens: behaviour.usage?.completion_tokens ?? frames.length,
+      completion_tokens: behaviour.usage?.completion_tokens ?? frames.count,
       reasoning_tokens: reasoning.length > 0 ? reasoning.length : undefined,
     };
     request.contentText = content.join('');
@@ -276,7 +299,7 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
       if (content.length === 0) return;
       const at = preciseNow();
       if (from <= firstContent && to > firstContent) request.firstContentAt = at;
-      if (to === frames.length) request.lastContentAt = at;
+      if (to === frames.count) request.lastContentAt = at;
     };
     const start = (): void => {
       if (response.destroyed) return;
@@ -302,7 +325,7 @@ export async function startFakeGroq(options: { apiKey?: string; models?: string[
       const identity = newStreamIdentity(String(request.body.model ?? ''), (sequence += 1));
       const requestId = /"x_groq":\{"id":"([^"]+)"/.exec(events[0] ?? '')?.[1] ?? identity.requestId;
       response.writeHead(200, streamHeaders({ ...identity, requestId }, roughPromptTokens(request.body)));
-      writeFrames(response, events, behaviour.tokensPerSecond, () => {
+      writeFrames(response, framesOf(events), behaviour.tokensPerSecond, () => {
         if (!response.destroyed) response.end();
       });
       return;
