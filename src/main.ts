@@ -43,7 +43,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const tokenCounter = new TokenCounter();
   // The tokenizer builds its tables on first use (~10 ms): pay that now, not on the first message.
   tokenCounter.count(config.groq.model, 'warm up');
-  const repository = openStore(config.databasePath, { tokenCounter });
+  const repository = openStore(config.databasePath, {
+    tokenCounter,
+    onCheckpointThreadFailure: (error) => logger.warn({ err: error }, 'WAL checkpoint thread failed; SQLite checkpoints inside commits again'),
+  });
   const completion = new GroqClient({
     baseUrl: config.groq.baseUrl,
     apiKey: config.groq.apiKey,
@@ -117,7 +120,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
     await http.close();
     await completion.close();
-    repository.close();
+    await repository.close();
     logger.info('stopped');
   };
 

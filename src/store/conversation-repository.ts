@@ -2,6 +2,7 @@ import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 import { messageTooLarge, type FittedPrompt } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
+import type { WalCheckpointer } from './wal-checkpointer.js';
 import { messageColumns, toConversation, toStoredMessage, type ConversationRow, type MessageRow } from './rows.js';
 import type {
   AppendResult,
@@ -21,6 +22,8 @@ export interface ConversationRepositoryOptions {
   tokenCounter: TokenCounter;
   /** Clock in milliseconds; Date.now by default. */
   now?: () => number;
+  /** The thread checkpointing this database's WAL, stopped on close (see wal-checkpointer.ts). */
+  checkpointer?: WalCheckpointer;
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -58,6 +61,7 @@ const firstHistoryPage = 32;
 export class ConversationRepository {
   private readonly tokenCounter: TokenCounter;
   private readonly now: () => number;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** Built once: saveVisibleText runs on every landed edit, and db.transaction() builds its wrappers on each call. */
   private readonly saveVisibleTransaction: Transaction<(messageId: number, index: number, text: string, visibleAnswer: string) => void>;
@@ -68,6 +72,7 @@ export class ConversationRepository {
   ) {
     this.tokenCounter = options.tokenCounter;
     this.now = options.now ?? Date.now;
+    this.checkpointer = options.checkpointer;
     this.statements = prepareStatements(db);
     const { setPartText, setStreamingContent } = this.statements;
     this.saveVisibleTransaction = db.transaction((messageId: number, index: number, text: string, visibleAnswer: string) => {
@@ -409,9 +414,11 @@ export class ConversationRepository {
     return this.statements.deleteOldEvents.run(this.now() - maxAgeMs).changes;
   }
 
-  /** Closes the database. */
-  close(): void {
+  /** Closes the database; resolves once its checkpoint thread, if any, has exited. */
+  close(): Promise<void> {
+    const stopped = this.checkpointer?.stop();
     if (this.db.open) this.db.close();
+    return stopped ?? Promise.resolve();
   }
 
   private createConversation(key: ConversationKey): Conversation {

@@ -1,11 +1,17 @@
 import { openDatabase } from './database.js';
 import { ConversationRepository, type ConversationRepositoryOptions } from './conversation-repository.js';
 import { runMigrations } from './migrations.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 /** Options of `openStore`. */
-export interface OpenStoreOptions extends ConversationRepositoryOptions {
+export interface OpenStoreOptions extends Omit<ConversationRepositoryOptions, 'checkpointer'> {
   /** Where the numbered .sql files are; the repository's `migrations/` by default. */
   migrationsDir?: string;
+  /**
+   * Checkpoint the WAL on a thread of its own instead of inside commits on the event loop (the
+   * service); called should that thread fail, after SQLite's automatic checkpoint is back on.
+   */
+  onCheckpointThreadFailure?: (error: Error) => void;
 }
 
 /** Opens the database at `filePath` (creating its folder), applies pending migrations, and returns the repository. */
@@ -17,5 +23,7 @@ export function openStore(filePath: string, options: OpenStoreOptions): Conversa
     db.close();
     throw error;
   }
-  return new ConversationRepository(db, { tokenCounter: options.tokenCounter, now: options.now });
+  const onFailure = options.onCheckpointThreadFailure;
+  const checkpointer = onFailure && filePath !== ':memory:' ? startWalCheckpointer(db, filePath, { onFailure }) : undefined;
+  return new ConversationRepository(db, { tokenCounter: options.tokenCounter, now: options.now, checkpointer });
 }
