@@ -14,8 +14,6 @@ export interface CheckpointResult {
   walFrames: number;
   /** Frames copied into the database file so far (all of them once the WAL may restart). */
   checkpointedFrames: number;
-  /** Time the checkpoint took on the thread. */
-  ms: number;
 }
 
 /** Options of `startWalCheckpointer`. */
@@ -23,7 +21,7 @@ export interface WalCheckpointerOptions {
   intervalMs?: number;
   /** The thread failed; SQLite's automatic checkpoint is back on the main connection. */
   onFailure(error: Error): void;
-  /** Each checkpoint that copied frames (tests, logs). */
+  /** Each checkpoint that copied frames. */
   onCheckpoint?(result: CheckpointResult): void;
 }
 
@@ -34,7 +32,7 @@ export interface WalCheckpointer {
 }
 
 /** Messages from the thread. */
-type ThreadMessage = { kind: 'checkpoint'; walFrames: number; checkpointedFrames: number; ms: number } | { kind: 'failed'; message: string };
+type ThreadMessage = { kind: 'checkpoint'; walFrames: number; checkpointedFrames: number } | { kind: 'failed'; message: string };
 
 // Plain JavaScript run with `eval: true`, so the same code runs from the build and under the test
 // runner (which does not transform a worker's file). It opens its own connection to the file.
@@ -52,11 +50,8 @@ try {
 }
 const checkpoint = () => {
   try {
-    const started = performance.now();
     const [row] = database.pragma('wal_checkpoint(PASSIVE)');
-    if (row.checkpointed > 0) {
-      parentPort.postMessage({ kind: 'checkpoint', walFrames: row.log, checkpointedFrames: row.checkpointed, ms: performance.now() - started });
-    }
+    if (row.checkpointed > 0) parentPort.postMessage({ kind: 'checkpoint', walFrames: row.log, checkpointedFrames: row.checkpointed });
   } catch (error) {
     parentPort.postMessage({ kind: 'failed', message: String(error && error.message || error) });
     clearInterval(timer);
@@ -98,7 +93,7 @@ export function startWalCheckpointer(database: Database, filePath: string, optio
   };
   worker.on('message', (message: ThreadMessage) => {
     if (message.kind === 'failed') fail(new Error(`WAL checkpoint thread: ${message.message}`));
-    else options.onCheckpoint?.({ walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames, ms: message.ms });
+    else options.onCheckpoint?.({ walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames });
   });
   worker.on('error', fail);
   const exited = new Promise<void>((resolve) => {
