@@ -107,6 +107,9 @@ export function startWalCheckpointer(database: Database, filePath: string, optio
   return {
     async stop() {
       stopping = true;
+      // Referenced again: otherwise a process with nothing else left would end while this waits,
+      // skipping whatever its shutdown does after closing the store.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -52,6 +52,8 @@ describe('fault drills against the real service process', () => {
     const exit = await bot.exited;
     expect(exit.code).toBe(0);
     expect(exit.at - signalledAt).toBeLessThan(grace + 5_000);
+    // The whole stop ran, to its last line (the database and its checkpoint thread closed first).
+    await eventually(() => bot.logs.some((line) => line.msg === 'stopped'), 2_000, "the 'stopped' line");
     let finished = 0;
     for (const [index, mention] of mentions.entries()) {
       const text = finalText(slack, String(mention.event.channel), String(mention.event.ts));
