@@ -68,6 +68,19 @@ describe('fault drills against the real service process', () => {
     expect(replies.filter((row) => row.status === 'interrupted')).toHaveLength(10 - finished);
   });
 
+  it('npm start hands a SIGTERM on to the bot, which stops gracefully (as a container running `npm start` is stopped)', async () => {
+    const { groq, slack, databasePath } = await fakes();
+    const bot = await startServiceProcess(slackEnvironment({ groqBaseUrl: groq.baseUrl, slack, databasePath }), { viaNpm: true });
+    cleanups.push(() => bot.kill());
+    await bot.waitForHealthy();
+    bot.child.kill('SIGTERM');
+    const exit = await bot.exited;
+    expect(exit.code).toBe(0);
+    await eventually(() => bot.logs.some((line) => line.msg === 'stopped'), 5_000, "the bot's 'stopped' line");
+    // Nothing is left listening: npm did not leave the bot running on its own.
+    await expect(bot.health()).rejects.toThrow();
+  });
+
   it('SIGKILL mid-stream, then a restart: the stuck part is marked interrupted within 10 s and the thread keeps its history', async () => {
     const { groq, slack, databasePath } = await fakes();
     const environment = slackEnvironment({ groqBaseUrl: groq.baseUrl, slack, databasePath });

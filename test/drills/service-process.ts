@@ -27,12 +27,23 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `node dist/src/main.js` with exactly this environment (plus PATH), and waits for it to listen. */
-export async function startServiceProcess(environment: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [serviceEntry], {
+/** npm's own CLI: the one running the tests, else the one installed beside this node. */
+function npmCli(): string {
+  return process.env.npm_execpath ?? path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+}
+
+/**
+ * Starts `node dist/src/main.js` with exactly this environment (plus PATH), and waits for it to listen.
+ * With `viaNpm`, runs `npm start` instead (without its prestart build: the global setup built it),
+ * in a process group of its own, so `kill()` also reaches a bot that npm left behind.
+ */
+export async function startServiceProcess(environment: Record<string, string>, options: { startTimeoutMs?: number; viaNpm?: boolean } = {}): Promise<ServiceProcess> {
+  const command = options.viaNpm ? [npmCli(), 'start', '--ignore-scripts', '--silent'] : [serviceEntry];
+  const child = spawn(process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.viaNpm === true,
   });
   const logs: Array<Record<string, unknown>> = [];
   const errors: string[] = [];
@@ -118,6 +129,13 @@ export async function startServiceProcess(environment: Record<string, string>, o
       }
     },
     async kill() {
+      if (options.viaNpm && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // The group is gone already.
+        }
+      }
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         await exited;
