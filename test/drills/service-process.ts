@@ -34,11 +34,12 @@ function npmCli(): string {
 
 /**
  * Starts `node dist/src/main.js` with exactly this environment (plus PATH), and waits for it to listen.
- * With `viaNpm`, runs `npm start` instead (without its prestart build: the global setup built it),
+ * With `viaNpm`, runs `npm start` instead (without its prestart build, which the global setup did,
+ * and without npm's update check, which would leave 127.0.0.1),
  * in a process group of its own, so `kill()` also reaches a bot that npm left behind.
  */
 export async function startServiceProcess(environment: Record<string, string>, options: { startTimeoutMs?: number; viaNpm?: boolean } = {}): Promise<ServiceProcess> {
-  const command = options.viaNpm ? [npmCli(), 'start', '--ignore-scripts', '--silent'] : [serviceEntry];
+  const command = options.viaNpm ? [npmCli(), 'start', '--ignore-scripts', '--silent', '--no-update-notifier'] : [serviceEntry];
   const child = spawn(process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...environment },
