@@ -8,6 +8,8 @@ import type { PlannedConversation } from './end-to-end-plan.js';
 export interface SentConversation extends PlannedConversation {
   /** `preciseNow()` just before the fake delivered the event (Slack POST) or dispatched it (Discord gateway). */
   eventAt: number;
+  /** When the schedule wanted it sent: `eventAt` later than this means the fakes' own loop was busy. */
+  dueAt: number;
   /** Slack: the event's ts; Discord: the user message's id. */
   questionMessageId: string;
   /** Slack: `preciseNow()` when the service's HTTP 200 for the delivery arrived. */

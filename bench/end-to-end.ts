@@ -85,6 +85,8 @@ interface RoundResult {
   peakRssMb: number;
   wallMs: number;
   outcomes: Record<string, number>;
+  /** How late each event left against its schedule, and how many left within 2 ms of the one before. */
+  sending: { lateMs: number[]; together: number };
   /** Event-loop delay of this process (all the fakes) during the round: how late the fakes' own clocks may run. */
   benchLoopDelayMs: { p50: number; p99: number; max: number };
   /** Event → Groq request of the lone warm-up messages (nothing else running, but the first after start). */
@@ -169,6 +171,10 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
       peakRssMb,
       wallMs: lastFinalAt - firstEventAt,
       outcomes,
+      sending: {
+        lateMs: sent.map(({ conversation }) => conversation.eventAt - conversation.dueAt),
+        together: sent.filter((entry, index) => index > 0 && entry.conversation.eventAt - sent[index - 1]!.conversation.eventAt < 2).length,
+      },
       benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
       warmUpMs,
       loadAverage: [loadBefore, os.loadavg()[0] as number],
@@ -287,7 +293,7 @@ async function sendEvents(
     if (conversation.platform === 'slack') {
       const mention = slackMention(conversation.channelId, conversation.threadKey, conversation.question);
       const eventAt = preciseNow();
-      const entry: SentConversation = { ...conversation, eventAt, questionMessageId: mention.ts };
+      const entry: SentConversation = { ...conversation, eventAt, dueAt: due, questionMessageId: mention.ts };
       const delivery = deliverEvent(eventsUrl, mention.body, { signingSecret: fakeSlackIds.signingSecret }).then((answer) => {
         entry.ackedAt = preciseNow();
         return answer;
@@ -301,7 +307,7 @@ async function sendEvents(
         author: fakeUsers.ada,
         replyTo: conversation.replyToMessageId,
       });
-      sent.push({ conversation: { ...conversation, eventAt, questionMessageId: id }, delivery: undefined });
+      sent.push({ conversation: { ...conversation, eventAt, dueAt: due, questionMessageId: id }, delivery: undefined });
     }
   }
   return sent;
@@ -389,6 +395,7 @@ function printRound(round: RoundResult): void {
   line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");
   line('', `warm-up events (alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
   line('', `slack event → HTTP 200 from the service ${pair(round.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(round.benchLoopDelayMs.p50)}, p99 ${formatMs(round.benchLoopDelayMs.p99)}, max ${formatMs(round.benchLoopDelayMs.max)}`);
+  line('', `events sent ${eventSpacingMs} ms apart: late by ${pair(round.sending.lateMs)}; ${round.sending.together} of ${round.sending.lateMs.length - 1} within 2 ms of the one before (arriving together)`);
   line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));
   line('', byPlatform(measures, (measure) => measure.firstDeltaToFirstTextMs));
   const lastToFinal = measures.map((measure) => measure.lastDeltaToFinalMs);
