@@ -43,12 +43,20 @@ describe('WAL checkpoints on a thread of their own', () => {
     const sizeBefore = statSync(folder.databasePath).size;
     // Past SQLite's 1,000-page threshold: with the automatic checkpoint on, a commit would copy them.
     writeBlobs(100);
-    await eventually(() => checkpoints.some((result) => result.walFrames >= 1_600 && result.checkpointedFrames === result.walFrames), 10_000, 'a checkpoint of every frame');
-    // The frames reached the database file itself, and no commit on this connection did it.
-    expect(statSync(folder.databasePath).size - sizeBefore).toBeGreaterThanOrEqual(100 * 64 * 1024);
+    const everyFrame = (result: CheckpointResult): boolean => result.walFrames >= 1_600 && result.checkpointedFrames === result.walFrames;
+    await eventually(() => checkpoints.some(everyFrame), 10_000, 'a checkpoint of every frame');
+    // The frames reach the database file itself, and no commit on this connection copies them. The
+    // thread runs alongside the writes, so the checkpoint above may predate the last commits: wait
+    // for the file to hold all of them.
+    const grown = (): boolean => statSync(folder.databasePath).size - sizeBefore >= 100 * 64 * 1024;
+    await eventually(grown, 10_000, 'the database file to hold every blob');
+    expect(grown()).toBe(true);
     expect(autoCheckpointPages()).toBe(0);
     expect(failures).toEqual([]);
-    // Later commits restart the WAL from its start instead of growing it.
+    // Later commits restart the WAL from its start instead of growing it, once the thread has
+    // finished copying (two reports after the file was full, in case one was already on its way).
+    const reportedWhenGrown = checkpoints.length;
+    await eventually(() => checkpoints.slice(reportedWhenGrown).filter(everyFrame).length >= 2, 10_000, 'the checkpoint to finish');
     const walSize = statSync(`${folder.databasePath}-wal`).size;
     writeBlobs(20);
     expect(statSync(`${folder.databasePath}-wal`).size).toBe(walSize);
