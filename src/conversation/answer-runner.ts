@@ -99,9 +99,10 @@ export class AnswerRunner {
     let outcome: AnswerOutcome = 'failed';
     let errorCode: string | undefined;
     try {
-      // The history is dropped once Groq starts answering: fifty replies streaming at once would
-      // otherwise keep fifty histories alive, and every young-generation GC would copy them (pauses
-      // of 20–30 ms). Assigned by destructuring so that no other variable holds it.
+      // The history lives only until its request is encoded (the stream keeps the bytes, off the JS
+      // heap): the replies waiting for their first token would otherwise keep their histories alive,
+      // and every young-generation GC during a burst of messages would copy them (≈1 MB, pauses of
+      // 5–10 ms). Assigned by destructuring so that no other variable holds it.
       let messages: ChatMessage[] | undefined;
       let estimatedTokens: number;
       let droppedCount: number;
@@ -109,6 +110,7 @@ export class AnswerRunner {
       let finishReason: FinishReason | undefined;
       for (let attempt = 0; ; attempt += 1) {
         const stream = this.dependencies.completion.stream(this.request(messages ?? [], job), { signal });
+        messages = undefined;
         const parts = stream[Symbol.asyncIterator]();
         let drained = false;
         try {
@@ -129,7 +131,6 @@ export class AnswerRunner {
             // Known once Groq answered (or failed): the request's last byte was written before that.
             eventToRequestMs ??= this.observeSent(stream, job);
           }
-          messages = undefined;
           for (; !result.done; result = await parts.next()) {
             const part = result.value;
             if (part.type === 'text-delta') {
@@ -152,8 +153,9 @@ export class AnswerRunner {
         } catch (error) {
           requestId = stream.requestId ?? (error instanceof CompletionError ? error.requestId : undefined);
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
-          if (tooLong && attempt === 0 && messages !== undefined && view().text === '' && !signal.aborted) {
-            messages = halveHistory(messages);
+          if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
+            // Read again from the store: rare, and the first history was not kept.
+            messages = halveHistory(this.buildPrompt(job).messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
             continue;
           }

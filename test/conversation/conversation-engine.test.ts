@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { historyNoticeText, lengthNoticeText } from '../../src/conversation/answer-runner.js';
+import { collectStartUpGarbage } from '../../src/start-up-garbage.js';
 import { eventually } from '../eventually.js';
 import { readGroqFixture, startFakeGroq } from '../fakes/fake-groq.js';
 import { createEngineHarness, defaultPrompt, messagesOf, type EngineHarness } from './engine-harness.js';
@@ -101,6 +102,23 @@ describe('answering a message', () => {
       await pool.destroy();
       await groq.close();
     }
+  });
+
+  it('keeps no prompt history while Groq has not answered yet: the request holds only its bytes', async () => {
+    const histories: Array<WeakRef<object>> = [];
+    harness = await createEngineHarness({ watchRequests: (request) => histories.push(new WeakRef(request.messages)) });
+    const first = harness.message({ text: 'one' });
+    await harness.engine.onMessage(first);
+    await harness.idle();
+    harness.groq.enqueue({ kind: 'text', text: 'Late but whole.', firstByteDelayMs: 1_500 });
+    await harness.engine.onMessage(harness.message({ text: 'two', threadKey: first.threadKey }));
+    const [, waiting] = await harness.groq.waitForRequests(2);
+    expect(messagesOf(waiting!).map((message) => message.content)).toEqual([defaultPrompt, 'one', expect.any(String), 'two']);
+    collectStartUpGarbage();
+    expect(histories).toHaveLength(2);
+    expect(histories[1]!.deref()).toBeUndefined();
+    await harness.idle();
+    expect(harness.adapter.targets.at(-1)?.texts()).toEqual(['Late but whole.']);
   });
 
   it('sends the Groq request before the sign of life, which is a platform call of its own', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GroqClient } from '../../src/completion/groq-client.js';
+import type { CompletionClient, CompletionRequest } from '../../src/completion/types.js';
 import { ConversationEngine } from '../../src/conversation/conversation-engine.js';
 import type { EngineSettings } from '../../src/conversation/engine-settings.js';
 import type { IncomingCommand, IncomingMessage } from '../../src/conversation/port.js';
@@ -48,6 +49,8 @@ export async function createEngineHarness(
     /** Spare Groq connections (GROQ_WARM_CONNECTIONS); none by default. */
     warmConnections?: number;
     beforeRecover?: (harness: EngineHarness) => void;
+    /** Sees each request the engine hands to the (real) Groq client, before the client has it. */
+    watchRequests?: (request: CompletionRequest) => void;
   } = {},
 ): Promise<EngineHarness> {
   const directory = options.directory ?? mkdtempSync(path.join(os.tmpdir(), 'groqbot-engine-'));
@@ -79,7 +82,16 @@ export async function createEngineHarness(
     onNewMessage: 'queue',
     ...options.settings,
   };
-  const engine = new ConversationEngine({ repository, completion, renderer, tokenCounter, settings, logger, metrics });
+  const watch = options.watchRequests;
+  const engineCompletion: CompletionClient = watch
+    ? {
+        stream(request, streamOptions) {
+          watch(request);
+          return completion.stream(request, streamOptions);
+        },
+      }
+    : completion;
+  const engine = new ConversationEngine({ repository, completion: engineCompletion, renderer, tokenCounter, settings, logger, metrics });
   const adapter = new FakeAdapter('discord');
   engine.addAdapter(adapter);
   await adapter.start(engine);
