@@ -21,6 +21,9 @@ interface GroqChunk {
 
 const finishReasons = new Set<string>(['stop', 'length', 'tool_calls', 'content_filter']);
 
+/** Longest delta text that later deltas are still joined to while it waits to be taken. */
+const maxJoinedChars = 4_096;
+
 /** Maps Groq's usage onto ours. */
 function toUsage(usage: GroqUsage): Usage {
   const promptTokens = usage.prompt_tokens ?? 0;
@@ -121,15 +124,9 @@ export class StreamDecoder {
     const delta = choice.delta;
     if (delta !== undefined) {
       const reasoning = delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning !== '') {
-        if (!this.sawDelta) this.firstDelta();
-        this.parts.push({ type: 'reasoning-delta', text: reasoning });
-      }
+      if (typeof reasoning === 'string' && reasoning !== '') this.queueDelta('reasoning-delta', reasoning);
       const content = delta.content;
-      if (typeof content === 'string' && content !== '') {
-        if (!this.sawDelta) this.firstDelta();
-        this.parts.push({ type: 'text-delta', text: content });
-      }
+      if (typeof content === 'string' && content !== '') this.queueDelta('text-delta', content);
     }
     const reason = choice.finish_reason;
     if (typeof reason === 'string' && !this.finished) {
@@ -138,6 +135,22 @@ export class StreamDecoder {
       const finishReason = (finishReasons.has(reason) ? reason : 'stop') as FinishReason;
       this.parts.push(usage ? { type: 'finish', reason: finishReason, usage: toUsage(usage) } : { type: 'finish', reason: finishReason });
     }
+  }
+
+  /**
+   * Queues a delta, joined to the queued (not yet taken) delta before it when that is of the same
+   * kind: every part costs the consumer a hand-over through async iterators, and a busy process
+   * reads 2–5 frames per network chunk. Past `maxJoinedChars` a new part starts, so a consumer
+   * that stops taking still lets the queue's part count pause the socket.
+   */
+  private queueDelta(type: 'text-delta' | 'reasoning-delta', text: string): void {
+    if (!this.sawDelta) this.firstDelta();
+    const last = this.parts.length > this.head ? this.parts[this.parts.length - 1] : undefined;
+    if (last !== undefined && last.type === type && last.text.length < maxJoinedChars) {
+      last.text += text;
+      return;
+    }
+    this.parts.push({ type, text });
   }
 
   private firstDelta(): void {
