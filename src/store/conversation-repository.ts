@@ -30,7 +30,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 type KeyParameters = [platform: Platform, workspaceId: string, channelId: string, threadKey: string];
 type PromptRow = [id: number, role: PromptMessage['role'], content: string, tokenCount: number];
-type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number];
+type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number, content: string];
 
 /** Inputs of `fitPromptHistory`. */
 export interface PromptHistoryOptions {
@@ -47,12 +47,23 @@ export interface PromptHistoryOptions {
 
 const noMessageId = Number.MAX_SAFE_INTEGER;
 /**
- * Rows in the first page of a newest-first history read; pages double after it. Small because a
- * budget capped by a per-minute token limit keeps a few dozen turns, and every row read costs
- * (~0.5 µs, a query's overhead ~15 µs): at 4,000 tokens 256 took ~200 µs, 32 ~80 µs, and a
- * 120,000-token budget was no slower.
+ * Rows in the first page of a newest-first history read. Small because a budget capped by a
+ * per-minute token limit keeps a few dozen turns, and every row read costs (~0.5 µs, a query's
+ * overhead ~15 µs): at 4,000 tokens 256 took ~200 µs, 32 ~80 µs.
  */
 const firstHistoryPage = 32;
+/** Most rows one later page asks for; later pages are sized to what the budget has left. */
+const maxHistoryPage = 8_192;
+
+/**
+ * Rows the next page should read: what the budget has left at the average size of the rows taken
+ * so far, a quarter more, and a few over. Rows read past the budget are read with their content for
+ * nothing; doubling pages read up to twice what fitted.
+ */
+function nextHistoryPage(tokensLeft: number, averageTokens: number): number {
+  const expected = tokensLeft / Math.max(1, averageTokens);
+  return Math.min(maxHistoryPage, Math.max(firstHistoryPage, Math.ceil(expected * 1.25) + 8));
+}
 
 /**
  * The only code that reads and writes the conversation store. Synchronous (better-sqlite3 is);
@@ -250,10 +261,10 @@ export class ConversationRepository {
   }
 
   /**
-   * The prompt history fitted to a budget, read from the newest end of the covering history index;
-   * only the kept turns' content is read from the table, and the dropped turns are counted from the
-   * conversation's `prompt_turns` (kept by triggers), so a 10,000-message conversation costs what
-   * fits, not its length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
+   * The prompt history fitted to a budget, read from the newest end of the history index in pages
+   * sized to the budget left (content is read only for those rows), and the dropped turns are counted
+   * from the conversation's `prompt_turns` (kept by triggers), so a 10,000-message conversation costs
+   * what fits, not its length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
    * listPromptMessages(id), upToMessageId), budget })` gives, and throws the same
    * `message_too_large` when the newest message and the system prompt alone exceed the budget.
    */
@@ -276,6 +287,7 @@ export class ConversationRepository {
     };
     if (current) take(current);
     // Pages of growing size (keyset on turn, id): `.all()` per page is much cheaper per row than `.iterate()`.
+    // Pages on (turn, id), each read with `.all()`: much cheaper per row than `.iterate()`.
     let pageSize = firstHistoryPage;
     let rows = this.statements.selectHistoryPage.all(conversationId, upTo, upTo, pageSize);
     paging: for (;;) {
@@ -287,7 +299,7 @@ export class ConversationRepository {
       }
       if (rows.length < pageSize) break;
       const last = rows[rows.length - 1]!;
-      pageSize *= 2;
+      pageSize = nextHistoryPage(budget - total, (total - systemTokens) / kept.length);
       rows = this.statements.selectHistoryPageBefore.all(conversationId, upTo, upTo, last[3], last[0], pageSize);
     }
     let eligible = kept.length;
@@ -296,14 +308,10 @@ export class ConversationRepository {
       eligible = this.statements.selectPromptTurns.get(conversationId) ?? 0;
       if (upTo !== noMessageId) eligible -= this.statements.countQueuedAfter.get(conversationId, upTo) ?? 0;
     }
-    const contents = new Map<number, string>();
-    if (kept.length > 0) {
-      for (const [id, content] of this.statements.selectContents.all(JSON.stringify(kept.map((row) => row[0])))) contents.set(id, content);
-    }
     const messages: PromptMessage[] = new Array(kept.length);
     for (let index = 0; index < kept.length; index += 1) {
-      const [id, role, tokenCount] = kept[kept.length - 1 - index]!;
-      messages[index] = { id, role, content: contents.get(id) ?? '', tokenCount };
+      const [id, role, tokenCount, , content] = kept[kept.length - 1 - index]!;
+      messages[index] = { id, role, content, tokenCount };
     }
     return { messages, droppedCount: eligible - kept.length, totalTokens: total };
   }
@@ -481,8 +489,9 @@ function prepareStatements(db: Database) {
   );
   selectPromptRows.raw(true);
   const eligible = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted')`;
-  // Only columns of messages_history: these read the index, never the table.
-  const historyColumns = 'SELECT id, role, token_count, turn FROM messages';
+  // Walks messages_history newest first and reads each row's content from the table as it goes:
+  // one pass, where reading the index first and the content by id afterwards took ~60% longer.
+  const historyColumns = 'SELECT id, role, token_count, turn, content FROM messages';
   const selectHistoryRow = statement<[number, number], HistoryRow>(`${historyColumns} WHERE id = ? AND ${eligible}`);
   selectHistoryRow.raw(true);
   const beforeTheCurrent = `id <> ? AND (role = 'assistant' OR id < ?)`;
@@ -501,15 +510,12 @@ function prepareStatements(db: Database) {
     `SELECT count(*) FROM messages WHERE ${eligible} AND turn > ? AND role = 'user'`,
   );
   countQueuedAfter.pluck(true);
-  const selectContents = statement<[string], [number, string]>('SELECT id, content FROM messages WHERE id IN (SELECT value FROM json_each(?))');
-  selectContents.raw(true);
   return {
     selectHistoryRow,
     selectHistoryPage,
     selectHistoryPageBefore,
     selectPromptTurns,
     countQueuedAfter,
-    selectContents,
     selectActive: statement<KeyParameters, ConversationRow>(
       `SELECT ${conversationColumns} FROM conversations c
        WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_key = ? AND active = 1`,
