@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import type { Platform } from './platform.js';
 import { ReplyRenderer } from './reply/reply-renderer.js';
 import { openStore } from './store/open-store.js';
+import { BetweenEventsCollector } from './between-events-collector.js';
 import { collectStartUpGarbage } from './start-up-garbage.js';
 import { TokenCounter } from './tokens/token-counter.js';
 
@@ -59,7 +60,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     metrics,
   });
   const renderer = new ReplyRenderer({ logger, metrics });
+  const collector = new BetweenEventsCollector();
   const engine = new ConversationEngine({
+    afterEvents: () => collector.afterEvents(),
     repository,
     completion,
     renderer,

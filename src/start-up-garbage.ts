@@ -14,13 +14,16 @@ export function collectStartUpGarbage(): number {
   return performance.now() - startedAt;
 }
 
+/** A young-generation (`{ type: 'minor' }`) or full collection, run now. */
+export type GarbageCollector = (options?: { type: 'minor' | 'major' }) => void;
+
 /** V8's `gc()`, without exposing it to every context for the rest of the process (Jest gets it the same way). */
-function garbageCollector(): () => void {
+export function garbageCollector(): GarbageCollector {
   const exposed: unknown = Reflect.get(globalThis, 'gc');
-  if (typeof exposed === 'function') return exposed as () => void;
+  if (typeof exposed === 'function') return exposed as GarbageCollector;
   setFlagsFromString('--expose-gc');
   try {
-    return runInNewContext('gc') as () => void;
+    return runInNewContext('gc') as GarbageCollector;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }

@@ -14,6 +14,8 @@ import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, In
 export interface ConversationEngineOptions extends AnswerRunnerDependencies {
   /** Command names as users type them on each platform, for help texts. */
   commandNames?: Partial<Record<Platform, Record<'ask' | 'system' | 'reset', string>>>;
+  /** Called each time the events that arrived together have been handled (their requests on their way). */
+  afterEvents?: () => void;
 }
 
 /** Reason shown on replies cut short by a newer message (ON_NEW_MESSAGE=cancel). */
@@ -33,7 +35,7 @@ export class ConversationEngine implements EngineHandlers {
   private readonly runner: AnswerRunner;
   private readonly commands: CommandHandler;
   /** Messages and commands are handled one at a time, so each Groq request is written before the next event's work. */
-  private readonly events = new EventQueue();
+  private readonly events: EventQueue;
   /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
   private answering = true;
   private markReady: () => void = () => {};
@@ -49,6 +51,7 @@ export class ConversationEngine implements EngineHandlers {
 
   constructor(private readonly options: ConversationEngineOptions) {
     this.lanes = new ConversationLanes((waiting) => options.metrics.queueDepth.set(waiting));
+    this.events = new EventQueue(options.afterEvents);
     this.runner = new AnswerRunner({ ...options, eventsHandled: () => this.events.whenIdle() });
     this.commands = new CommandHandler({
       options,

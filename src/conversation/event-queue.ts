@@ -11,6 +11,9 @@ export class EventQueue {
   private readonly idleWaiters: Array<() => void> = [];
   private busy = false;
 
+  /** `onIdle` hears each time the queue runs dry: the events that arrived together are handled. */
+  constructor(private readonly onIdle: () => void = () => {}) {}
+
   /** Resolves once no handler runs or waits: work that may wait (a reply's sign of life) goes after the requests. */
   whenIdle(): Promise<void> {
     if (!this.busy) return Promise.resolve();
@@ -43,6 +46,7 @@ export class EventQueue {
     if (task === undefined) {
       this.busy = false;
       for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.onIdle();
       return;
     }
     task();

@@ -141,6 +141,39 @@ describe('answering a message', () => {
     expect(harness.adapter.targets[0]?.texts()).toEqual(['request first']);
   });
 
+  it('hears afterEvents once per group of events, when their requests are written by the next check phase', async () => {
+    let requestsSent = 0;
+    const onSent = (message: unknown): void => {
+      if ((message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) requestsSent += 1;
+    };
+    const heard: Array<{ stored: number; sentByCheckPhase: Promise<number> }> = [];
+    harness = await createEngineHarness({
+      warmConnections: 3,
+      afterEvents: () => {
+        const stored = reader?.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'user'").pluck().get() ?? -1;
+        heard.push({ stored, sentByCheckPhase: new Promise((resolve) => setImmediate(() => resolve(requestsSent))) });
+      },
+    });
+    const current = harness;
+    current.groq.setFallback(() => ({ kind: 'text', text: 'answer' }));
+    await eventually(() => current.groq.openConnections >= 3, 5_000, 'the spare connections');
+    const reader = new Database(current.databasePath, { readonly: true });
+    diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
+    try {
+      // In one synchronous run, as when gateway frames arrive in one socket read.
+      await Promise.all(['one', 'two', 'three'].map((text) => current.engine.onMessage(current.message({ text }))));
+      expect(heard.map((entry) => entry.stored)).toEqual([3]);
+      expect(await heard[0]!.sentByCheckPhase).toBe(3);
+      await current.idle();
+      await current.engine.onMessage(current.message({ text: 'four' }));
+      expect(heard.map((entry) => entry.stored)).toEqual([3, 4]);
+      await current.idle();
+    } finally {
+      diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
+      reader.close();
+    }
+  });
+
   it('writes each Groq request before it handles the next of the events that arrived together, and all before their signs of life', async () => {
     harness = await createEngineHarness({ warmConnections: 2 });
     const current = harness;

@@ -51,6 +51,8 @@ export async function createEngineHarness(
     beforeRecover?: (harness: EngineHarness) => void;
     /** Sees each request the engine hands to the (real) Groq client, before the client has it. */
     watchRequests?: (request: CompletionRequest) => void;
+    /** The engine's `afterEvents` hook. */
+    afterEvents?: () => void;
   } = {},
 ): Promise<EngineHarness> {
   const directory = options.directory ?? mkdtempSync(path.join(os.tmpdir(), 'groqbot-engine-'));
@@ -91,7 +93,16 @@ export async function createEngineHarness(
         },
       }
     : completion;
-  const engine = new ConversationEngine({ repository, completion: engineCompletion, renderer, tokenCounter, settings, logger, metrics });
+  const engine = new ConversationEngine({
+    repository,
+    completion: engineCompletion,
+    renderer,
+    tokenCounter,
+    settings,
+    logger,
+    metrics,
+    ...(options.afterEvents ? { afterEvents: options.afterEvents } : {}),
+  });
   const adapter = new FakeAdapter('discord');
   engine.addAdapter(adapter);
   await adapter.start(engine);
