@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
+import { BetweenEventsCollector } from './between-events-collector.js';
 import { ConfigError, loadConfig, secretsOf, type Config } from './config.js';
 import { GroqClient } from './completion/groq-client.js';
 import { ConversationEngine } from './conversation/conversation-engine.js';
@@ -15,7 +16,6 @@ import { createMetrics, type Metrics } from './metrics.js';
 import type { Platform } from './platform.js';
 import { ReplyRenderer } from './reply/reply-renderer.js';
 import { openStore } from './store/open-store.js';
-import { BetweenEventsCollector } from './between-events-collector.js';
 import { collectStartUpGarbage } from './start-up-garbage.js';
 import { TokenCounter } from './tokens/token-counter.js';
 
