@@ -7,6 +7,14 @@ const passage =
   'Groq streams tokens quickly, so the client must parse server-sent events, decode JSON and hand text deltas ' +
   'to the renderer without wasting work: every allocation per chunk shows when ten thousand chunks arrive in a burst. ';
 
+/** The answer text the stream's content chunks add up to. */
+export function benchAnswerText(): string {
+  const pieces = tokenize(passage);
+  let text = '';
+  for (let index = 0; index < benchChunkCount; index += 1) text += pieces[index % pieces.length] as string;
+  return text;
+}
+
 /** The whole streamed response body: role frame, 10,000 content chunks cycling through a passage, finish, [DONE]. */
 export function buildBenchBody(): Buffer {
   const pieces = tokenize(passage);

@@ -6,29 +6,33 @@ import { Pool, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { GroqClient } from '../src/completion/groq-client.js';
 import { StreamDecoder } from '../src/completion/stream-decoder.js';
 import { createSilentLogger } from '../src/logger.js';
-import { benchChunkCount } from './groq-bench-stream.js';
+import { benchAnswerText, benchChunkCount } from './groq-bench-stream.js';
 
 const apiKey = 'gsk_bench_key_0123456789';
 const request = { model: 'openai/gpt-oss-120b', messages: [{ role: 'user' as const, content: 'Stream ten thousand chunks.' }] };
 const rounds = 6;
 
-/** One consumption of the stream: how many text chunks arrived, in how long, for how much CPU. */
+/** One consumption of the stream: its 10,000 text chunks, in how long, for how much CPU. */
 interface Sample {
   chunks: number;
   wallMs: number;
   cpuMs: number;
 }
 
-type Consumer = () => Promise<number>;
+/** Consumes the stream once and returns the answer text it received. */
+type Consumer = () => Promise<string>;
+
+const expectedText = benchAnswerText();
 
 async function measure(consume: Consumer): Promise<Sample> {
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
-  const chunks = await consume();
+  const text = await consume();
   const wallMs = performance.now() - startedAt;
   const cpu = process.cpuUsage(cpuBefore);
-  if (chunks !== benchChunkCount) throw new Error(`expected ${benchChunkCount} chunks, got ${chunks}`);
-  return { chunks, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  // Counted by the text, not by parts: our client joins the deltas of chunks read together.
+  if (text !== expectedText) throw new Error(`expected the ${benchChunkCount} chunks' text (${expectedText.length} chars), got ${text.length} chars`);
+  return { chunks: benchChunkCount, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function startServer(): Promise<{ child: ChildProcess; port: number }> {
@@ -40,15 +44,18 @@ function startServer(): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
-/** Feeds a body through the client's decoder, counting text deltas. */
-async function countChunks(body: AsyncIterable<Uint8Array>): Promise<number> {
+/** Feeds a body through the client's decoder, collecting the answer text. */
+async function decodeText(body: AsyncIterable<Uint8Array>): Promise<string> {
   const decoder = new StreamDecoder();
-  let chunks = 0;
+  let text = '';
   for await (const bytes of body) {
     decoder.feed(bytes);
-    while (decoder.hasParts) if (decoder.take().type === 'text-delta') chunks += 1;
+    while (decoder.hasParts) {
+      const part = decoder.take();
+      if (part.type === 'text-delta') text += part.text;
+    }
   }
-  return chunks;
+  return text;
 }
 
 function summarise(samples: Sample[]): { chunksPerSecond: number; cpuMsPer1000: number } {
@@ -76,15 +83,15 @@ export async function run(): Promise<void> {
 
   const consumers: Record<string, Consumer> = {
     'groqbot GroqClient (undici request)': async () => {
-      let chunks = 0;
-      for await (const part of client.stream(request)) if (part.type === 'text-delta') chunks += 1;
-      return chunks;
+      let text = '';
+      for await (const part of client.stream(request)) if (part.type === 'text-delta') text += part.text;
+      return text;
     },
     'groq-sdk': async () => {
-      let chunks = 0;
+      let text = '';
       const stream = await sdk.chat.completions.create({ ...request, stream: true });
-      for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) chunks += 1;
-      return chunks;
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      return text;
     },
     // The transport choice, measured: the same decoder over undici request and over undici fetch.
     'decoder over undici request': async () => {
@@ -94,7 +101,7 @@ export async function run(): Promise<void> {
         body: JSON.stringify({ ...request, stream: true }),
         dispatcher: transportPool,
       });
-      return countChunks(response.body);
+      return decodeText(response.body);
     },
     'decoder over undici fetch': async () => {
       const response = await undiciFetch(`${origin}/openai/v1/chat/completions`, {
@@ -103,7 +110,7 @@ export async function run(): Promise<void> {
         body: JSON.stringify({ ...request, stream: true }),
         dispatcher: transportPool,
       });
-      return response.body === null ? 0 : countChunks(response.body);
+      return response.body === null ? '' : decodeText(response.body);
     },
   };
   const names = Object.keys(consumers);
