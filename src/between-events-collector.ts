@@ -5,8 +5,8 @@ import { garbageCollector, type GarbageCollector } from './start-up-garbage.js';
  * Free young-generation space below which a collection runs between events. Handling one event
  * (Bolt or discord.js, the stored turn, a 200-message history, its request) allocates a few
  * hundred KB, a handful can arrive in one read, and the answers streaming meanwhile allocate
- * ~1 MB per 10 ms: 8 MiB left more rounds of the end-to-end bench without a scavenge inside an
- * event than 4 MiB (4 of 6 against 1 of 6 at or under 10 ms).
+ * ~1 MB per 10 ms. On the end-to-end bench 8 MiB kept the slowest event of a round at or under
+ * 10 ms in 8 of 12 rounds, 4 MiB in 1 of 12 (interleaved runs).
  */
 export const defaultReserveBytes = 8 * 1024 * 1024;
 

@@ -57,8 +57,8 @@ const maxHistoryPage = 8_192;
 
 /**
  * Rows the next page should read: what the budget has left at the average size of the rows taken
- * so far, a quarter more, and a few over. Rows read past the budget are read with their content for
- * nothing; doubling pages read up to twice what fitted.
+ * so far, a quarter more, and a few over. Rows past the budget are read with their content for
+ * nothing, so pages follow the budget rather than double (which could read twice what fitted).
  */
 function nextHistoryPage(tokensLeft: number, averageTokens: number): number {
   const expected = tokensLeft / Math.max(1, averageTokens);
@@ -286,8 +286,7 @@ export class ConversationRepository {
       return true;
     };
     if (current) take(current);
-    // Pages of growing size (keyset on turn, id): `.all()` per page is much cheaper per row than `.iterate()`.
-    // Pages on (turn, id), each read with `.all()`: much cheaper per row than `.iterate()`.
+    // Pages keyed on (turn, id), each read with `.all()`: much cheaper per row than `.iterate()`.
     let pageSize = firstHistoryPage;
     let rows = this.statements.selectHistoryPage.all(conversationId, upTo, upTo, pageSize);
     paging: for (;;) {
