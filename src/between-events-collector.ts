@@ -18,13 +18,6 @@ export interface YoungGeneration {
   sizeBytes: number;
 }
 
-/** What the collector needs: how much room is left, and a young-generation collection. */
-export interface BetweenEventsCollectorOptions {
-  reserveBytes?: number;
-  youngGeneration?: () => YoungGeneration;
-  collect?: () => void;
-}
-
 /** The young generation's room now. */
 export function youngGeneration(): YoungGeneration {
   for (const space of getHeapSpaceStatistics()) {
@@ -49,15 +42,9 @@ export class BetweenEventsCollector {
   /** Collections this collector ran. */
   collections = 0;
   private scheduled = false;
-  private readonly reserveBytes: number;
-  private readonly youngGeneration: () => YoungGeneration;
-  private readonly collect: () => void;
+  private readonly collect: GarbageCollector = garbageCollector();
 
-  constructor(options: BetweenEventsCollectorOptions = {}) {
-    this.reserveBytes = options.reserveBytes ?? defaultReserveBytes;
-    this.youngGeneration = options.youngGeneration ?? youngGeneration;
-    this.collect = options.collect ?? minorCollector();
-  }
+  constructor(private readonly reserveBytes: number = defaultReserveBytes) {}
 
   /**
    * Call when the events that arrived together have been handled. The check waits for the loop's
@@ -71,15 +58,10 @@ export class BetweenEventsCollector {
 
   private readonly check = (): void => {
     this.scheduled = false;
-    const young = this.youngGeneration();
+    const young = youngGeneration();
     // A quiet process's young generation is smaller than the reserve: collect it only once half full.
     if (young.freeBytes >= collectBelow(young, this.reserveBytes)) return;
     this.collections += 1;
-    this.collect();
+    this.collect({ type: 'minor' });
   };
-}
-
-function minorCollector(): () => void {
-  const collect: GarbageCollector = garbageCollector();
-  return () => collect({ type: 'minor' });
 }

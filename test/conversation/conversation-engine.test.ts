@@ -147,6 +147,8 @@ describe('answering a message', () => {
       if ((message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) requestsSent += 1;
     };
     const heard: Array<{ stored: number; sentByCheckPhase: Promise<number> }> = [];
+    // Opened once the harness made the database; no event arrives before that.
+    let reader: Database.Database | undefined;
     harness = await createEngineHarness({
       warmConnections: 3,
       afterEvents: () => {
@@ -157,7 +159,7 @@ describe('answering a message', () => {
     const current = harness;
     current.groq.setFallback(() => ({ kind: 'text', text: 'answer' }));
     await eventually(() => current.groq.openConnections >= 3, 5_000, 'the spare connections');
-    const reader = new Database(current.databasePath, { readonly: true });
+    reader = new Database(current.databasePath, { readonly: true });
     diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
     try {
       // In one synchronous run, as when gateway frames arrive in one socket read.

@@ -18,7 +18,7 @@ function fillYoungGeneration(): void {
 
 describe('BetweenEventsCollector', () => {
   it('collects a nearly full young generation after the events, not while they are handled', async () => {
-    const collector = new BetweenEventsCollector({ reserveBytes: megabyte });
+    const collector = new BetweenEventsCollector(megabyte);
     fillYoungGeneration();
     collector.afterEvents();
     collector.afterEvents();
@@ -32,7 +32,7 @@ describe('BetweenEventsCollector', () => {
 
   it('leaves a young generation with room to spare alone', async () => {
     garbageCollector()({ type: 'minor' });
-    const collector = new BetweenEventsCollector({ reserveBytes: megabyte });
+    const collector = new BetweenEventsCollector(megabyte);
     expect(youngGeneration().freeBytes).toBeGreaterThan(threshold());
     collector.afterEvents();
     await nextCheckPhase();
