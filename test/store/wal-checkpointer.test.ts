@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { startWalCheckpointer, type CheckpointResult, type WalCheckpointer } from '../../src/store/wal-checkpointer.js';
@@ -34,10 +34,12 @@ describe('WAL checkpoints on a thread of their own', () => {
   it('turns the checkpoint inside commits off and copies the WAL into the database file from its thread', async () => {
     const checkpoints: CheckpointResult[] = [];
     const failures: Error[] = [];
+    let restarts = 0;
     checkpointer = startWalCheckpointer(database, folder.databasePath, {
       intervalMs: 20,
       onFailure: (error) => failures.push(error),
       onCheckpoint: (result) => checkpoints.push(result),
+      onRestart: () => (restarts += 1),
     });
     expect(autoCheckpointPages()).toBe(0);
     const sizeBefore = statSync(folder.databasePath).size;
@@ -53,13 +55,29 @@ describe('WAL checkpoints on a thread of their own', () => {
     expect(grown()).toBe(true);
     expect(autoCheckpointPages()).toBe(0);
     expect(failures).toEqual([]);
-    // Later commits restart the WAL from its start instead of growing it, once the thread has
-    // finished copying (two reports after the file was full, in case one was already on its way).
-    const reportedWhenGrown = checkpoints.length;
-    await eventually(() => checkpoints.slice(reportedWhenGrown).filter(everyFrame).length >= 2, 10_000, 'the checkpoint to finish');
+    // Later commits do not grow the WAL: having copied every frame, the thread started it over.
+    await eventually(() => restarts > 0, 10_000, 'the WAL to start over');
     const walSize = statSync(`${folder.databasePath}-wal`).size;
     writeBlobs(20);
     expect(statSync(`${folder.databasePath}-wal`).size).toBe(walSize);
+  });
+
+  it('starts the WAL over on its own thread once every frame is copied, so the next commit does not (nor sync its header)', async () => {
+    let restarts = 0;
+    checkpointer = startWalCheckpointer(database, folder.databasePath, { intervalMs: 20, onFailure: () => {}, onRestart: () => (restarts += 1) });
+    writeBlobs(5);
+    await eventually(() => restarts === 1, 10_000, 'the thread to start the WAL over');
+    // A WAL that starts over gets a new checkpoint sequence number and salts (header bytes 12–23).
+    const header = (): string => readFileSync(`${folder.databasePath}-wal`).subarray(12, 24).toString('hex');
+    const restartedHeader = header();
+    writeBlobs(1);
+    expect(header()).toBe(restartedHeader);
+    // Once that commit is copied too, the thread starts over again.
+    await eventually(() => restarts === 2, 10_000, 'the next start over');
+    expect(header()).not.toBe(restartedHeader);
+    // Its own frame is no change to copy: left alone, it does not start over each interval.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(restarts).toBe(2);
   });
 
   it('gives the checkpoint back to SQLite when its thread cannot work', async () => {
