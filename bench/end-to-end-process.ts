@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startScriptNodeArguments } from '../test/drills/service-process.js';
 
 /** The service running as a child process (`dist/src/main.js`, as `npm start` runs it). */
 export interface ServiceProcess {
@@ -65,7 +66,8 @@ export async function startServiceProcess(
   options: { nodeArguments?: string[]; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArguments ?? []), mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArguments = [...startScriptNodeArguments(), ...(options.nodeArguments ?? [])];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArguments, mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const listeners = new Set<() => void>();

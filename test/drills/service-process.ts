@@ -1,10 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** `npm start`'s entry, compiled by the test global setup. */
 export const serviceEntry = path.join(root, 'dist', 'src', 'main.js');
+
+/**
+ * The node options `npm start` gives the service: package.json's start script is
+ * `exec node [options] dist/src/main.js`. Found from here or from the build (dist/test/drills).
+ */
+export function startScriptNodeArguments(): string[] {
+  for (let folder = path.dirname(fileURLToPath(import.meta.url)); ; folder = path.dirname(folder)) {
+    const manifestPath = path.join(folder, 'package.json');
+    if (existsSync(manifestPath)) {
+      const start = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { scripts?: { start?: unknown } }).scripts?.start;
+      const match = typeof start === 'string' ? /^exec node((?: --\S+)*) dist\/src\/main\.js$/.exec(start) : null;
+      if (match === null) throw new Error(`${manifestPath}: the start script is not "exec node [options] dist/src/main.js"`);
+      return (match[1] ?? '').split(' ').filter((option) => option !== '');
+    }
+    if (path.dirname(folder) === folder) throw new Error('no package.json above the drills');
+  }
+}
 
 /** A service started as its own process, the way `npm start` runs it. */
 export interface ServiceProcess {
@@ -33,13 +51,13 @@ function npmCli(): string {
 }
 
 /**
- * Starts `node dist/src/main.js` with exactly this environment (plus PATH), and waits for it to listen.
+ * Starts `node [the start script's options] dist/src/main.js` with exactly this environment (plus PATH), and waits for it to listen.
  * With `viaNpm`, runs `npm start` instead (without its prestart build, which the global setup did,
  * and without npm's update check, which would leave 127.0.0.1),
  * in a process group of its own, so `kill()` also reaches a bot that npm left behind.
  */
 export async function startServiceProcess(environment: Record<string, string>, options: { startTimeoutMs?: number; viaNpm?: boolean } = {}): Promise<ServiceProcess> {
-  const command = options.viaNpm ? [npmCli(), 'start', '--ignore-scripts', '--silent', '--no-update-notifier'] : [serviceEntry];
+  const command = options.viaNpm ? [npmCli(), 'start', '--ignore-scripts', '--silent', '--no-update-notifier'] : [...startScriptNodeArguments(), serviceEntry];
   const child = spawn(process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...environment },
