@@ -80,16 +80,27 @@ export function discordChannelIds(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `13200000000000${String(index).padStart(5, '0')}`);
 }
 
-/** Lays out the round's conversations: Slack threads over a few channels, Discord reply chains over others. */
-export function planConversations(options: PlanOptions): PlannedConversation[] {
+/** Tag letters of each burst's conversations (a tag stays one token for the fake Groq's tokenizer). */
+const burstLetters = [
+  { slack: 's', discord: 'd' },
+  { slack: 'u', discord: 'e' },
+];
+
+/**
+ * Lays out one burst's conversations: Slack threads over a few channels, Discord reply chains over
+ * others. Each burst of a round (`burst` 0, 1, …) has conversations of its own, in the same channels.
+ */
+export function planConversations(options: PlanOptions, burst = 0): PlannedConversation[] {
+  const letters = burstLetters[burst];
+  if (letters === undefined) throw new Error(`no tag letters for burst ${burst}`);
   const planned: PlannedConversation[] = [];
   const slackChannels = slackChannelIds(options.slackChannels);
   const discordChannels = discordChannelIds(options.discordChannels);
   const turns = Array.from({ length: options.historyMessages / 2 }, (_, turn) => turn);
   for (let index = 0; index < options.slackConversations; index += 1) {
-    const tag = `s${String(index).padStart(2, '0')}`;
+    const tag = `${letters.slack}${String(index).padStart(2, '0')}`;
     // The thread's root is its first stored message; later ones are replies in it.
-    const storedUserMessageIds = turns.map((turn) => `${1_764_000_000 + index}.${String(turn).padStart(6, '0')}`);
+    const storedUserMessageIds = turns.map((turn) => `${1_764_000_000 + burst * 1_000 + index}.${String(turn).padStart(6, '0')}`);
     planned.push({
       platform: 'slack',
       tag,
@@ -97,13 +108,13 @@ export function planConversations(options: PlanOptions): PlannedConversation[] {
       threadKey: storedUserMessageIds[0] as string,
       storedUserMessageIds,
       question: `Benchmark question ${tag}: how does the reply keep up?`,
-      answer: answerOf(tag, index + 1, options.answerTokens),
+      answer: answerOf(tag, burst * 2_000 + index + 1, options.answerTokens),
     });
   }
   for (let index = 0; index < options.discordConversations; index += 1) {
-    const tag = `d${String(index).padStart(2, '0')}`;
+    const tag = `${letters.discord}${String(index).padStart(2, '0')}`;
     // 19-digit snowflakes; the chain's root is its first stored message.
-    const storedUserMessageIds = turns.map((turn) => `1330${String(index).padStart(3, '0')}${String(turn).padStart(12, '0')}`);
+    const storedUserMessageIds = turns.map((turn) => `133${burst}${String(index).padStart(3, '0')}${String(turn).padStart(12, '0')}`);
     planned.push({
       platform: 'discord',
       tag,
@@ -112,7 +123,7 @@ export function planConversations(options: PlanOptions): PlannedConversation[] {
       storedUserMessageIds,
       replyToMessageId: storedUserMessageIds.at(-1),
       question: `Benchmark question ${tag}: how does the reply keep up?`,
-      answer: answerOf(tag, 1_000 + index, options.answerTokens),
+      answer: answerOf(tag, burst * 2_000 + 1_000 + index, options.answerTokens),
     });
   }
   return planned;

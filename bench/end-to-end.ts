@@ -17,7 +17,9 @@ import { StallRecorder } from './end-to-end-stalls.js';
  * against the fake Slack (HTTP mode, signed deliveries), the fake Discord (the real discord.js client
  * on its gateway) and the fake Groq, with the platforms' default budgets: 50 conversations, each
  * with 200 stored messages, asked at once (events 10 ms apart) and answered with 400 tokens, in a
- * round at 500 tokens/s and one at 1,000 tokens/s.
+ * round at 500 tokens/s and one at 1,000 tokens/s. Each round measures two such bursts, with
+ * conversations of their own: the first right after start-up (and one warm-up reply per platform),
+ * the second after 30 s without messages, as most bursts meet a service that has been idle.
  *
  * Event → Groq request, the target, is the service's own figure from its per-reply log lines: from
  * the moment the event reached the service (Slack: its HTTP request arrived; Discord: its gateway
@@ -64,7 +66,8 @@ export async function run(): Promise<void> {
   console.log('end-to-end: the service process against fake Slack, Discord and Groq, default rate limits');
   console.log(
     `  ${load.slackConversations} Slack threads (one workspace, ${load.slackChannels} channels) + ${load.discordConversations} Discord reply chains (${load.discordChannels} channels);` +
-      ` ${load.historyMessages} stored messages each; ${load.answerTokens}-token answers; events ${eventSpacingMs} ms apart after one warm-up reply per platform`,
+      ` ${load.historyMessages} stored messages each; ${load.answerTokens}-token answers; events ${eventSpacingMs} ms apart;` +
+      ` per round, one warm-up reply per platform, a burst, ${quietSpellMs / 1000} s without messages, and a burst of other conversations`,
   );
   console.log("  clocks: event → Groq request on the service's own clock (its log lines); every other time in this (bench) process, which hosts all the fakes, with performance.timeOrigin + performance.now()");
   for (const tokensPerSecond of roundsTokensPerSecond) {
@@ -76,24 +79,31 @@ export async function run(): Promise<void> {
 interface RoundResult {
   tokensPerSecond: number;
   seedMs: number;
+  /** Event → Groq request of the lone warm-up messages (nothing else running, but the first after start). */
+  warmUpMs: { slack: number; discord: number };
+  bursts: BurstResult[];
+  peakRssMb: number;
+  outcomes: Record<string, number>;
+  exitCode: number | null;
+}
+
+/** One measured burst of a round: fifty conversations asked at once. */
+interface BurstResult {
+  /** Which burst this is, as printed. */
+  title: string;
   measures: ReplyMeasure[];
   missingReplies: number;
   rateLimited: { slack: number; discord: number };
   contended: ScopeUse[];
   slackPosts: ScopeUse[];
   cpuMs: number;
-  peakRssMb: number;
   wallMs: number;
-  outcomes: Record<string, number>;
   /** How late each event left against its schedule, and how many left within 2 ms of the one before. */
   sending: { lateMs: number[]; together: number };
-  /** Event-loop delay of this process (all the fakes) during the round: how late the fakes' own clocks may run. */
+  /** Event-loop delay of this process (all the fakes) during the burst: how late the fakes' own clocks may run. */
   benchLoopDelayMs: { p50: number; p99: number; max: number };
-  /** Event → Groq request of the lone warm-up messages (nothing else running, but the first after start). */
-  warmUpMs: { slack: number; discord: number };
-  /** One-minute load average at the start and the end of the round. */
   loadAverage: [number, number];
-  /** CPU this process (the fakes and the bench) used during the round. */
+  /** CPU this process (the fakes and the bench) used during the burst. */
   benchCpuMs: number;
   /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
   discordRateLimits: string[];
@@ -101,16 +111,32 @@ interface RoundResult {
   serviceEventToRequestMs: Array<{ platform: string; ms: number }>;
   /** Slack: event sent → the service's HTTP 200 (Bolt acks before handling). */
   slackAckMs: number[];
-  exitCode: number | null;
   deliveryFailures: number;
 }
+
+/** Everything a burst talks to. */
+interface RoundRig {
+  service: ServiceProcess;
+  eventsUrl: string;
+  groq: FakeGroq;
+  slack: FakeSlack;
+  discord: FakeDiscord;
+}
+
+/**
+ * The service's bursts come after start-up and after quiet spells. This one is longer than V8's
+ * memory reducer waits (8 s) before it shrinks an idle heap, young generation included, and than
+ * the platforms' budgets take to refill (Slack's 20 edits at 50 a minute: 24 s).
+ */
+const quietSpellMs = 30_000;
+const burstTitles = ['first burst, right after start-up', `second burst, after ${quietSpellMs / 1000} s without messages`];
 
 async function runRound(tokensPerSecond: number): Promise<RoundResult> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-bench-'));
   const databasePath = path.join(directory, 'bench.db');
-  const plan = planConversations(load);
+  const plans = burstTitles.map((_, burst) => planConversations(load, burst));
   const seedStartedAt = preciseNow();
-  seedHistories(databasePath, plan, model);
+  seedHistories(databasePath, plans.flat(), model);
   const seedMs = preciseNow() - seedStartedAt;
 
   const [groq, slack, discord] = await Promise.all([
@@ -118,7 +144,7 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
     startFakeSlack(),
     startFakeDiscord({ extraChannels: discordChannelIds(load.discordChannels).map((id, index) => ({ id, name: `bench-${index}` })) }),
   ]);
-  const answers = new Map(plan.map((conversation) => [conversation.question, conversation.answer]));
+  const answers = new Map(plans.flat().map((conversation) => [conversation.question, conversation.answer]));
   groq.setFallback((request) => {
     const question = lastUserContent(request);
     return { kind: 'text', text: answers.get(question) ?? `You said: ${question}`, tokensPerSecond, headers: paidPlanHeaders };
@@ -126,73 +152,83 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
   let service: ServiceProcess | undefined;
   try {
     service = await startServiceProcess(serviceEnvironment(databasePath, groq, slack, discord), directory, { nodeArguments: serviceNodeArguments() });
-    const eventsUrl = `http://127.0.0.1:${service.port}/slack/events`;
-    const warmUpMs = await warmUp(service, eventsUrl, discord, groq);
-    const loadBefore = os.loadavg()[0] as number;
-    const benchCpuBefore = process.cpuUsage();
-
-    const roundStartedAt = Date.now();
-    const cpuBefore = service.cpuMs();
-    const benchLoop = monitorEventLoopDelay({ resolution: 1 });
-    benchLoop.enable();
-    const benchStalls = new StallRecorder();
-    benchStalls.start();
-    const sent = await sendEvents(plan, eventsUrl, discord);
-    const deliveries = await Promise.all(sent.map((entry) => entry.delivery));
-    await service.waitForLog('reply finished', 2 + plan.length, 120_000);
-    benchLoop.disable();
-    benchStalls.stop();
-    const cpuAfter = service.cpuMs();
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    const peakRssMb = service.peakRssMb();
-
-    const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
-    const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
-    const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
+    const rig: RoundRig = { service, eventsUrl: `http://127.0.0.1:${service.port}/slack/events`, groq, slack, discord };
+    const warmUpMs = await warmUp(service, rig.eventsUrl, discord, groq);
+    const bursts: BurstResult[] = [];
+    for (const [burst, plan] of plans.entries()) {
+      if (burst > 0) await new Promise((resolve) => setTimeout(resolve, quietSpellMs));
+      bursts.push(await runBurst(rig, plan, burstTitles[burst] ?? `burst ${burst + 1}`, 2 + plans.slice(0, burst + 1).flat().length));
+    }
     const outcomes: Record<string, number> = {};
-    const serviceEventToRequestMs: RoundResult['serviceEventToRequestMs'] = [];
-    for (const line of service.logs.slice(0)) {
+    for (const line of service.logs) {
       if (line.msg !== 'reply finished') continue;
-      // The two warm-up replies are not part of the round.
-      const warmUp = typeof line.conversation === 'string' && warmUpConversation.test(line.conversation);
-      if (typeof line.eventToRequestMs === 'number' && !warmUp) serviceEventToRequestMs.push({ platform: String(line.conversation).split(':')[0] ?? '', ms: line.eventToRequestMs });
       const outcome = String(line.outcome);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
-    const round: RoundResult = {
-      tokensPerSecond,
-      seedMs,
-      measures,
-      missingReplies: measures.filter((measure) => measure.parts === 0).length,
-      rateLimited: { slack: slack.rateLimitedCount, discord: discord.rateLimitedCalls.length },
-      contended: contendedScopes(slack, discord, roundStartedAt),
-      slackPosts: slackPostScopes(slack, roundStartedAt),
-      cpuMs: (cpuAfter - cpuBefore) / plan.length,
-      peakRssMb,
-      wallMs: lastFinalAt - firstEventAt,
-      outcomes,
-      sending: {
-        lateMs: sent.map(({ conversation }) => conversation.eventAt - conversation.dueAt),
-        together: sent.filter((entry, index) => index > 0 && entry.conversation.eventAt - sent[index - 1]!.conversation.eventAt < 2).length,
-      },
-      benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
-      warmUpMs,
-      loadAverage: [loadBefore, os.loadavg()[0] as number],
-      benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
-      discordRateLimits: discordRateLimitDetails(discord, roundStartedAt, benchStalls),
-      serviceEventToRequestMs,
-      slackAckMs: sent.filter(({ conversation }) => conversation.ackedAt !== undefined).map(({ conversation }) => (conversation.ackedAt as number) - conversation.eventAt),
-      exitCode: null,
-      deliveryFailures: deliveries.filter((delivery) => delivery !== undefined && delivery.status !== 200).length,
-    };
-    round.exitCode = await service.stop();
+    const peakRssMb = service.peakRssMb();
+    const exitCode = await service.stop();
     service = undefined;
-    return round;
+    return { tokensPerSecond, seedMs, warmUpMs, bursts, peakRssMb, outcomes, exitCode };
   } finally {
     await service?.stop();
     await Promise.all([groq.close(), slack.close(), discord.close()]);
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** Sends one plan's events on schedule, waits until the service has finished `repliesBy` replies in all (this burst's and those before), and measures. */
+async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: string, repliesBy: number): Promise<BurstResult> {
+  const { service, eventsUrl, groq, slack, discord } = rig;
+  const loadBefore = os.loadavg()[0] as number;
+  const benchCpuBefore = process.cpuUsage();
+  const slackRateLimitedBefore = slack.rateLimitedCount;
+  const discordRateLimitedBefore = discord.rateLimitedCalls.length;
+  const burstStartedAt = Date.now();
+  const cpuBefore = service.cpuMs();
+  const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+  benchLoop.enable();
+  const benchStalls = new StallRecorder();
+  benchStalls.start();
+  const sent = await sendEvents(plan, eventsUrl, discord);
+  const deliveries = await Promise.all(sent.map((entry) => entry.delivery));
+  await service.waitForLog('reply finished', repliesBy, 120_000);
+  benchLoop.disable();
+  benchStalls.stop();
+  const cpuAfter = service.cpuMs();
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+
+  const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
+  const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
+  const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
+  const keys = new Set(plan.map((conversation) => `${conversation.channelId}:${conversation.threadKey}`));
+  const serviceEventToRequestMs: BurstResult['serviceEventToRequestMs'] = [];
+  for (const line of service.logs) {
+    if (line.msg !== 'reply finished' || typeof line.conversation !== 'string' || typeof line.eventToRequestMs !== 'number') continue;
+    // platform:workspace:channel:thread; the warm-up replies and other bursts are not this burst's.
+    const [platform = '', , channelId = '', threadKey = ''] = line.conversation.split(':');
+    if (keys.has(`${channelId}:${threadKey}`)) serviceEventToRequestMs.push({ platform, ms: line.eventToRequestMs });
+  }
+  return {
+    title,
+    measures,
+    missingReplies: measures.filter((measure) => measure.parts === 0).length,
+    rateLimited: { slack: slack.rateLimitedCount - slackRateLimitedBefore, discord: discord.rateLimitedCalls.length - discordRateLimitedBefore },
+    contended: contendedScopes(slack, discord, burstStartedAt),
+    slackPosts: slackPostScopes(slack, burstStartedAt),
+    cpuMs: (cpuAfter - cpuBefore) / plan.length,
+    wallMs: lastFinalAt - firstEventAt,
+    sending: {
+      lateMs: sent.map(({ conversation }) => conversation.eventAt - conversation.dueAt),
+      together: sent.filter((entry, index) => index > 0 && entry.conversation.eventAt - sent[index - 1]!.conversation.eventAt < 2).length,
+    },
+    benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
+    loadAverage: [loadBefore, os.loadavg()[0] as number],
+    benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
+    discordRateLimits: discordRateLimitDetails(discord, burstStartedAt, benchStalls),
+    serviceEventToRequestMs,
+    slackAckMs: sent.filter(({ conversation }) => conversation.ackedAt !== undefined).map(({ conversation }) => (conversation.ackedAt as number) - conversation.eventAt),
+    deliveryFailures: deliveries.filter((delivery) => delivery !== undefined && delivery.status !== 200).length,
+  };
 }
 
 function lastContentAt(groq: FakeGroq, conversation: SentConversation): number | undefined {
@@ -253,8 +289,6 @@ function slackMention(channel: string, threadTs: string | undefined, text: strin
 }
 
 const warmUpSlackChannel = 'C0WARMUP01';
-/** Log lines' `conversation` keys of the warm-up replies. */
-const warmUpConversation = new RegExp(`:(${warmUpSlackChannel}|${fakeIds.general}):`);
 
 /** One reply per platform outside the measured channels, then time for the shared Slack edit budget to refill. */
 async function warmUp(service: ServiceProcess, eventsUrl: string, discord: FakeDiscord, groq: FakeGroq): Promise<{ slack: number; discord: number }> {
@@ -371,10 +405,23 @@ function byPlatform<T extends { platform: string }>(items: T[], pick: (item: T) 
     .join('; ');
 }
 
+const line = (label: string, text: string) => console.log(`    ${label.padEnd(30)} ${text}`);
+
 function printRound(round: RoundResult): void {
-  const { measures } = round;
-  const line = (label: string, text: string) => console.log(`    ${label.padEnd(30)} ${text}`);
-  console.log(`\n  round: fake Groq at ${round.tokensPerSecond} tokens/s (seeding ${load.historyMessages * measures.length} messages took ${(round.seedMs / 1000).toFixed(1)} s)`);
+  const conversations = round.bursts.reduce((sum, burst) => sum + burst.measures.length, 0);
+  console.log(`\n  round: fake Groq at ${round.tokensPerSecond} tokens/s (seeding ${load.historyMessages * conversations} messages took ${(round.seedMs / 1000).toFixed(1)} s)`);
+  line('warm-up events', `(alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
+  for (const burst of round.bursts) printBurst(burst);
+  line('peak RSS', `${round.peakRssMb.toFixed(0)} MB (service process, VmHWM, start-up included)`);
+  line(
+    'service',
+    `outcomes ${Object.entries(round.outcomes).map(([outcome, count]) => `${outcome} ${count}`).join(', ')} (warm-up included); exit code ${round.exitCode}`,
+  );
+}
+
+function printBurst(burst: BurstResult): void {
+  const { measures } = burst;
+  console.log(`   ${burst.title}: ${measures.length} conversations`);
   const promptSizes = measures.map((measure) => measure.promptMessages);
   const bytes = measures.map((measure) => measure.requestBytes);
   const requestCounts = measures.map((measure) => measure.requests);
@@ -382,7 +429,7 @@ function printRound(round: RoundResult): void {
     'Groq requests',
     `${requestCounts.filter((count) => count === 1).length}/${measures.length} questions asked exactly once; prompts of ${Math.min(...promptSizes)}–${Math.max(...promptSizes)} messages, ${(Math.min(...bytes) / 1024).toFixed(0)}–${(Math.max(...bytes) / 1024).toFixed(0)} KB; answers ${Math.min(...measures.map((measure) => measure.answerChars))}–${Math.max(...measures.map((measure) => measure.answerChars))} chars`,
   );
-  const inService = round.serviceEventToRequestMs;
+  const inService = burst.serviceEventToRequestMs;
   line(
     'event → Groq request',
     `${pair(inService.map((entry) => entry.ms))}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(inService.map((entry) => entry.ms), 99) <= targets.eventToRequestP99Ms)})`,
@@ -393,9 +440,8 @@ function printRound(round: RoundResult): void {
   const outside = measures.map((measure) => measure.eventToRequestMs);
   line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
   line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");
-  line('', `warm-up events (alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
-  line('', `slack event → HTTP 200 from the service ${pair(round.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(round.benchLoopDelayMs.p50)}, p99 ${formatMs(round.benchLoopDelayMs.p99)}, max ${formatMs(round.benchLoopDelayMs.max)}`);
-  line('', `events sent ${eventSpacingMs} ms apart: late by ${pair(round.sending.lateMs)}; ${round.sending.together} of ${round.sending.lateMs.length - 1} within 2 ms of the one before (arriving together)`);
+  line('', `slack event → HTTP 200 from the service ${pair(burst.slackAckMs)}; bench-process event-loop delay p50 ${formatMs(burst.benchLoopDelayMs.p50)}, p99 ${formatMs(burst.benchLoopDelayMs.p99)}, max ${formatMs(burst.benchLoopDelayMs.max)}`);
+  line('', `events sent ${eventSpacingMs} ms apart: late by ${pair(burst.sending.lateMs)}; ${burst.sending.together} of ${burst.sending.lateMs.length - 1} within 2 ms of the one before (arriving together)`);
   line('first delta → first text', pair(measures.map((measure) => measure.firstDeltaToFirstTextMs)));
   line('', byPlatform(measures, (measure) => measure.firstDeltaToFirstTextMs));
   const lastToFinal = measures.map((measure) => measure.lastDeltaToFinalMs);
@@ -407,34 +453,30 @@ function printRound(round: RoundResult): void {
     (['slack', 'discord'] as const).map((platform) => `${platform} p50 ${percentile(edits(platform), 50)}, max ${Math.max(...edits(platform))}`).join('; ') +
       `  (parts per reply: max ${Math.max(...measures.map((measure) => measure.parts))})`,
   );
-  const rateLimited = round.rateLimited.slack + round.rateLimited.discord;
-  line('429s', `${rateLimited} (Slack ${round.rateLimited.slack}, Discord ${round.rateLimited.discord})  (target 0: ${verdict(rateLimited === 0)})`);
-  for (const detail of round.discordRateLimits) line('', detail);
+  const rateLimited = burst.rateLimited.slack + burst.rateLimited.discord;
+  line('429s', `${rateLimited} (Slack ${burst.rateLimited.slack}, Discord ${burst.rateLimited.discord})  (target 0: ${verdict(rateLimited === 0)})`);
+  for (const detail of burst.discordRateLimits) line('', detail);
   const inexact = measures.filter((measure) => !measure.exact).length;
   line(
     'inexact final texts',
-    `${inexact} of ${measures.length}${round.missingReplies > 0 ? ` (${round.missingReplies} with no reply at all)` : ''}  (target 0: ${verdict(inexact === 0)})`,
+    `${inexact} of ${measures.length}${burst.missingReplies > 0 ? ` (${burst.missingReplies} with no reply at all)` : ''}  (target 0: ${verdict(inexact === 0)})`,
   );
   for (const platform of ['slack', 'discord'] as const) {
     const example = measures.find((measure) => measure.platform === platform && measure.mismatch !== undefined);
     if (example) line('', `e.g. ${example.tag}: ${example.mismatch}`);
   }
-  const contended = totalUse(round.contended);
-  const slackUpdate = round.contended[0]!;
-  const discordTotal = totalUse(round.contended.slice(1));
-  const posts = totalUse(round.slackPosts);
+  const contended = totalUse(burst.contended);
+  const slackUpdate = burst.contended[0]!;
+  const discordTotal = totalUse(burst.contended.slice(1));
+  const posts = totalUse(burst.slackPosts);
   line(
     'budget use',
     `${(contended.share * 100).toFixed(0)}%: ${contended.sent} sent / ${contended.allowed.toFixed(1)} allowed  (target ≥ ${targets.budgetUse * 100}%: ${verdict(contended.share >= targets.budgetUse)})`,
   );
   line('', `slack chat.update ${slackUpdate.sent}/${slackUpdate.allowed.toFixed(1)} (${((slackUpdate.sent / slackUpdate.allowed) * 100).toFixed(0)}%); discord channels ${discordTotal.sent}/${discordTotal.allowed.toFixed(1)} (${(discordTotal.share * 100).toFixed(0)}%)`);
   line('', `(not in the target: slack chat.postMessage per channel ${posts.sent}/${posts.allowed.toFixed(1)}, ${(posts.share * 100).toFixed(0)}%)`);
-  line('peak RSS', `${round.peakRssMb.toFixed(0)} MB (service process, VmHWM, start-up included)`);
-  line('CPU per reply', `${round.cpuMs.toFixed(1)} ms (service process user+system during the round ÷ ${measures.length})`);
-  line('wall', `${formatMs(round.wallMs)} from the first event to the last final text`);
-  line('machine', `load average ${round.loadAverage[0].toFixed(1)} → ${round.loadAverage[1].toFixed(1)} on ${os.availableParallelism()} cores; this process (fakes) used ${(round.benchCpuMs / 1000).toFixed(1)} s CPU during the round`);
-  line(
-    'service',
-    `outcomes ${Object.entries(round.outcomes).map(([outcome, count]) => `${outcome} ${count}`).join(', ')} (warm-up included); Slack deliveries refused ${round.deliveryFailures}; exit code ${round.exitCode}`,
-  );
+  line('CPU per reply', `${burst.cpuMs.toFixed(1)} ms (service process user+system during the burst ÷ ${measures.length})`);
+  line('wall', `${formatMs(burst.wallMs)} from the first event to the last final text`);
+  line('machine', `load average ${burst.loadAverage[0].toFixed(1)} → ${burst.loadAverage[1].toFixed(1)} on ${os.availableParallelism()} cores; this process (fakes) used ${(burst.benchCpuMs / 1000).toFixed(1)} s CPU during the burst`);
+  line('', `Slack deliveries refused ${burst.deliveryFailures}`);
 }
