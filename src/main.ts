@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { BetweenEventsCollector } from './between-events-collector.js';
+import { rewarmAfterFullCollections } from './tokens/rewarm-after-full-collections.js';
 import { ConfigError, loadConfig, secretsOf, type Config } from './config.js';
 import { GroqClient } from './completion/groq-client.js';
 import { ConversationEngine } from './conversation/conversation-engine.js';
@@ -42,7 +43,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const metrics = createMetrics({ defaults: true });
   const tokenCounter = new TokenCounter();
-  // The tokenizer builds its tables on first use (~10 ms): pay that now, not on the first message.
+  // The tokenizer builds its tables on first use (~10 ms): pay that now, not on the first message
+  // (and again after full GCs, below).
   tokenCounter.count(config.groq.model, 'warm up');
   const repository = openStore(config.databasePath, {
     tokenCounter,
@@ -114,10 +116,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }, retentionIntervalMs);
   retention.unref();
 
+  // Full GCs drop the tokenizer's compiled pre-tokenizer when unused: build it again right after them.
+  const stopRewarming = rewarmAfterFullCollections(() => tokenCounter.count(config.groq.model, 'warm up'));
+
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     clearInterval(retention);
+    stopRewarming();
     const finished = await engine.shutdown(config.shutdownGraceMs);
     logger.info({ finished }, 'replies finished or interrupted; closing');
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
