@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { createDiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { createSlackAdapter } from '../adapters/slack/slack-adapter.js';
 import { BetweenEventsCollector } from './between-events-collector.js';
-import { rewarmAfterFullCollections } from './tokens/rewarm-after-full-collections.js';
 import { ConfigError, loadConfig, secretsOf, type Config } from './config.js';
 import { GroqClient } from './completion/groq-client.js';
 import { ConversationEngine } from './conversation/conversation-engine.js';
@@ -18,6 +17,7 @@ import type { Platform } from './platform.js';
 import { ReplyRenderer } from './reply/reply-renderer.js';
 import { openStore } from './store/open-store.js';
 import { collectStartUpGarbage } from './start-up-garbage.js';
+import { rewarmAfterFullCollections } from './tokens/rewarm-after-full-collections.js';
 import { TokenCounter } from './tokens/token-counter.js';
 
 /** Options for starting the service in-process (tests, benchmarks). */
