@@ -18,7 +18,7 @@ import { ReplyRenderer } from './reply/reply-renderer.js';
 import { openStore } from './store/open-store.js';
 import { collectStartUpGarbage } from './start-up-garbage.js';
 import { rewarmAfterFullCollections } from './tokens/rewarm-after-full-collections.js';
-import { TokenCounter } from './tokens/token-counter.js';
+import { hasExactTokenizer, TokenCounter } from './tokens/token-counter.js';
 
 /** Options for starting the service in-process (tests, benchmarks). */
 export interface ServiceOptions {
@@ -116,8 +116,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }, retentionIntervalMs);
   retention.unref();
 
-  // Full GCs drop the tokenizer's compiled pre-tokenizer when unused: build it again right after them.
-  const stopRewarming = rewarmAfterFullCollections(() => tokenCounter.count(config.groq.model, 'warm up'));
+  // Full GCs drop the tokenizer's compiled pre-tokenizer when unused: build it again right after
+  // them. Models without an exact tokenizer are counted by length, with nothing to keep compiled.
+  const stopRewarming = hasExactTokenizer(config.groq.model)
+    ? rewarmAfterFullCollections(() => tokenCounter.count(config.groq.model, 'warm up'))
+    : () => {};
 
   const stop = async () => {
     if (stopping) return;
