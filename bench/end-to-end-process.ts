@@ -25,6 +25,25 @@ const mainPath = fileURLToPath(new URL('../src/main.js', import.meta.url));
 
 let clockTicks: number | undefined;
 
+/** Services still running: in sessions of their own, they hear no Ctrl-C, so this process stops them. */
+const running = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const stopAll = (signal: NodeJS.Signals): void => {
+    for (const child of running) child.kill(signal);
+  };
+  process.on('exit', () => stopAll('SIGKILL'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopAll('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat CPU times. */
 function ticksPerSecond(): number {
   if (clockTicks === undefined) {
@@ -59,7 +78,11 @@ function procPeakRssMb(pid: number): number {
   }
 }
 
-/** Starts the service with exactly `environment` (no inherited variables, no .env: `cwd` holds none) and waits until it has started. */
+/**
+ * Starts the service with exactly `environment` (no inherited variables, no .env: `cwd` holds none)
+ * in a session of its own (its own CPU autogroup on Linux, see end-to-end-isolation.ts), and waits
+ * until it has started.
+ */
 export async function startServiceProcess(
   environment: Record<string, string>,
   cwd: string,
@@ -67,7 +90,9 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const nodeArguments = [...startScriptNodeArguments(), ...(options.nodeArguments ?? [])];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArguments, mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  installCleanup();
+  const child: ChildProcess = spawn(process.execPath, [...nodeArguments, mainPath], { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child);
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const listeners = new Set<() => void>();
@@ -75,6 +100,7 @@ export async function startServiceProcess(
   let exitCode: number | null = null;
   const exit = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
+      running.delete(child);
       exited = true;
       exitCode = code;
       for (const listener of listeners) listener();
