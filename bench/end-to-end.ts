@@ -143,6 +143,9 @@ const burstTitles = ['first burst, right after start-up', `second burst, after $
 
 async function runRound(tokensPerSecond: number): Promise<RoundResult> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'groqbot-bench-'));
+  // Ctrl-C exits from a signal handler (end-to-end-process.ts), past the `finally` below.
+  const removeDirectory = (): void => rmSync(directory, { recursive: true, force: true });
+  process.once('exit', removeDirectory);
   const databasePath = path.join(directory, 'bench.db');
   const plans = burstTitles.map((_, burst) => planConversations(load, burst));
   const seedStartedAt = preciseNow();
@@ -182,7 +185,8 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
   } finally {
     await service?.stop();
     await Promise.all([groq.close(), slack.close(), discord.close()]);
-    rmSync(directory, { recursive: true, force: true });
+    process.off('exit', removeDirectory);
+    removeDirectory();
   }
 }
 
