@@ -7,9 +7,9 @@ import { fakeIds, fakeUsers, startFakeDiscord, type FakeDiscord } from '../test/
 import { fakeGroqDefaults, startFakeGroq, type FakeGroq } from '../test/fakes/fake-groq.js';
 import { deliverEvent, fakeSlackIds, startFakeSlack, type Delivery, type FakeSlack } from '../test/fakes/fake-slack.js';
 import { preciseNow } from '../test/fakes/precise-clock.js';
+import { isolateFakes } from './end-to-end-isolation.js';
 import { lastUserContent, measureReply, percentile, scopeUse, totalUse, type ReplyMeasure, type ScopeUse, type SentConversation } from './end-to-end-measure.js';
 import { discordChannelIds, planConversations, seedHistories, slackChannelIds, type PlanOptions, type PlannedConversation } from './end-to-end-plan.js';
-import { isolateFakes } from './end-to-end-isolation.js';
 import { startServiceProcess, type ServiceProcess } from './end-to-end-process.js';
 import { StallRecorder } from './end-to-end-stalls.js';
 
