@@ -62,12 +62,13 @@ export async function isolateFakes(): Promise<Isolation> {
 
 function lowerOwnPriority(): string {
   const options = `node ${fakesNodeArguments.join(' ')}`;
-  if (process.env[equalPriorityVariable] === '1') return `fakes: ${options}; the same CPU priority as the service (${equalPriorityVariable}=1)`;
+  const equal = (reason: string): string => `fakes: ${options}; the same CPU priority as the service (${reason})`;
+  if (process.env[equalPriorityVariable] === '1') return equal(`${equalPriorityVariable}=1`);
   try {
-    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') throw new Error('autogroup off');
+    if (readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() !== '1') return equal('Linux autogroup is off');
     writeFileSync('/proc/self/autogroup', '10');
-    return `fakes: ${options}; lower CPU priority than the service (autogroup nice 10: they stand for remote services); ${equalPriorityVariable}=1 shares the CPU equally`;
   } catch {
-    return `fakes: ${options}; the same CPU priority as the service (no Linux autogroup here)`;
+    return equal('no Linux autogroup here');
   }
+  return `fakes: ${options}; lower CPU priority than the service (autogroup nice 10: they stand for remote services); ${equalPriorityVariable}=1 shares the CPU equally`;
 }
