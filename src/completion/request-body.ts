@@ -1,10 +1,9 @@
 import { CompletionError } from './completion-error.js';
-import type { CompletionRequest } from './types.js';
+import type { CompletionRequest, RequestMessage } from './types.js';
 
-/** Groq's wire shape of a streamed request; only what Groq accepts, in its names. */
-interface GroqRequestBody {
+/** Groq's wire shape of a streamed request but its messages; only what Groq accepts, in its names. */
+interface GroqRequestOptions {
   model: string;
-  messages: Array<{ role: string; content: string }>;
   stream: true;
   temperature?: number;
   top_p?: number;
@@ -30,7 +29,11 @@ function requestProblems(request: CompletionRequest): string[] {
   } else {
     request.messages.forEach((message, index) => {
       if (!roles.has(message.role)) problems.push(`messages[${index}].role must be system, user or assistant`);
-      if (typeof message.content !== 'string') problems.push(`messages[${index}].content must be a string`);
+      if ('json' in message) {
+        if (typeof message.json !== 'string') problems.push(`messages[${index}].json must be a string`);
+      } else if (typeof message.content !== 'string') {
+        problems.push(`messages[${index}].content must be a string`);
+      }
     });
   }
   if (request.n !== undefined && request.n !== 1) problems.push(`n must be 1 (got ${request.n})`);
@@ -56,28 +59,31 @@ function requestProblems(request: CompletionRequest): string[] {
   return problems;
 }
 
-/** Maps our request onto Groq's wire names, dropping what Groq rejects (`n`, message `name`, `max_tokens`). */
-function groqRequestBody(request: CompletionRequest): GroqRequestBody {
-  const body: GroqRequestBody = {
-    model: request.model,
-    // Copying role and content only keeps a stray `name` (or anything else) off the wire.
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-    stream: true,
-  };
-  if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.topP !== undefined) body.top_p = request.topP;
-  if (request.maxCompletionTokens !== undefined) body.max_completion_tokens = request.maxCompletionTokens;
-  if (request.stop !== undefined) body.stop = request.stop;
-  if (request.seed !== undefined) body.seed = request.seed;
-  if (request.responseFormat !== undefined) body.response_format = request.responseFormat;
-  if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
-  if (request.includeReasoning !== undefined) body.include_reasoning = request.includeReasoning;
-  if (request.reasoningFormat !== undefined) body.reasoning_format = request.reasoningFormat;
-  if (request.user !== undefined) body.user = request.user;
-  return body;
+/** Maps our request's options onto Groq's wire names, dropping what Groq rejects (`n`, `max_tokens`). */
+function groqRequestOptions(request: CompletionRequest): GroqRequestOptions {
+  const options: GroqRequestOptions = { model: request.model, stream: true };
+  if (request.temperature !== undefined) options.temperature = request.temperature;
+  if (request.topP !== undefined) options.top_p = request.topP;
+  if (request.maxCompletionTokens !== undefined) options.max_completion_tokens = request.maxCompletionTokens;
+  if (request.stop !== undefined) options.stop = request.stop;
+  if (request.seed !== undefined) options.seed = request.seed;
+  if (request.responseFormat !== undefined) options.response_format = request.responseFormat;
+  if (request.reasoningEffort !== undefined) options.reasoning_effort = request.reasoningEffort;
+  if (request.includeReasoning !== undefined) options.include_reasoning = request.includeReasoning;
+  if (request.reasoningFormat !== undefined) options.reasoning_format = request.reasoningFormat;
+  if (request.user !== undefined) options.user = request.user;
+  return options;
 }
 
-/** Validates and serialises a request; throws CompletionError `invalid_request` naming every problem. */
+/** One message as JSON: an encoded one as it is; otherwise role and content only, which keeps a stray `name` (or anything else) off the wire. */
+function messageJson(message: RequestMessage): string {
+  return 'json' in message ? message.json : JSON.stringify({ role: message.role, content: message.content });
+}
+
+/**
+ * Validates and serialises a request; throws CompletionError `invalid_request` naming every problem.
+ * Encoded messages go in verbatim: they must each be the JSON of one `{ role, content }` object.
+ */
 export function encodeRequest(request: CompletionRequest): string {
   const problems = requestProblems(request);
   if (problems.length > 0) {
@@ -87,5 +93,8 @@ export function encodeRequest(request: CompletionRequest): string {
       retryable: false,
     });
   }
-  return JSON.stringify(groqRequestBody(request));
+  const messages = new Array<string>(request.messages.length);
+  for (let index = 0; index < messages.length; index += 1) messages[index] = messageJson(request.messages[index]!);
+  // The options always hold `model` and `stream`, so their object is never empty.
+  return `{"messages":[${messages.join(',')}],${JSON.stringify(groqRequestOptions(request)).slice(1)}`;
 }

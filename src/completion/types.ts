@@ -7,6 +7,18 @@ export interface ChatMessage {
   content: string;
 }
 
+/**
+ * A chat message already serialised as Groq's JSON (`{"role":…,"content":…}`), sent as it is:
+ * stored turns come this way from SQLite, so the history is not rebuilt as objects and serialised again.
+ */
+export interface EncodedChatMessage {
+  role: ChatRole;
+  json: string;
+}
+
+/** One message of a request: as fields, or already as JSON. */
+export type RequestMessage = ChatMessage | EncodedChatMessage;
+
 /** Groq's `response_format`, passed through as given. */
 export type ResponseFormat =
   | { type: 'text' }
@@ -19,7 +31,7 @@ export type ResponseFormat =
 /** A streamed chat completion request, in our names; the client maps them onto Groq's wire names. */
 export interface CompletionRequest {
   model: string;
-  messages: ChatMessage[];
+  messages: RequestMessage[];
   temperature?: number;
   topP?: number;
   maxCompletionTokens?: number;

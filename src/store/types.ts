@@ -1,4 +1,4 @@
-import type { ChatRole, Usage } from '../completion/types.js';
+import type { ChatRole, EncodedChatMessage, Usage } from '../completion/types.js';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 
 /** One conversation row: a thread, reply chain or DM, possibly reset (then inactive). */
@@ -67,6 +67,12 @@ export interface PromptMessage {
   id: number;
   role: ChatRole;
   content: string;
+  tokenCount: number;
+}
+
+/** A stored turn as it enters a request: its chat message as JSON (`{"role":…,"content":…}`), made by SQLite. */
+export interface EncodedPromptMessage extends EncodedChatMessage {
+  id: number;
   tokenCount: number;
 }
 

@@ -53,10 +53,10 @@ export interface FitToBudgetOptions {
   budget: number;
 }
 
-/** The history that fits. */
-export interface FittedPrompt {
+/** The history that fits (its messages as fields, or as the store's JSON). */
+export interface FittedPrompt<Message = PromptMessage> {
   /** The newest turns that fit, oldest first (a suffix of the history). */
-  messages: PromptMessage[];
+  messages: Message[];
   /** How many older turns were left out. */
   droppedCount: number;
   /** System tokens + the kept turns' tokens. */

@@ -70,7 +70,34 @@ describe('request on the wire', () => {
     expect(recorded?.body.messages).toEqual([{ role: 'user', content: 'hi' }]);
   });
 
+  it('sends encoded messages verbatim, in order among the others', async () => {
+    const before = groq.fake.requests.length;
+    const stored = JSON.stringify({ role: 'user', content: 'stored "question"\nwith a line' });
+    const answer = JSON.stringify({ role: 'assistant', content: 'stored answer 😀' });
+    const messages: CompletionRequest['messages'] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', json: stored },
+      { role: 'assistant', json: answer },
+      { role: 'user', content: 'and now?' },
+    ];
+    const { error } = await collect(groq.client.stream({ model: 'openai/gpt-oss-120b', messages }));
+    expect(error).toBeUndefined();
+    const recorded = groq.fake.requests[before];
+    expect(recorded?.rawBody).toContain(`${stored},${answer}`);
+    expect(recorded?.body).toEqual({
+      model: 'openai/gpt-oss-120b',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'stored "question"\nwith a line' },
+        { role: 'assistant', content: 'stored answer 😀' },
+        { role: 'user', content: 'and now?' },
+      ],
+      stream: true,
+    });
+  });
+
   it.each<[string, Partial<CompletionRequest>, RegExp]>([
+    ['an encoded message of an unknown role', { messages: [{ role: 'tool' as 'user', json: '{"role":"tool","content":"x"}' }] }, /messages\[0\]\.role/],
     ['n other than 1', { n: 2 }, /n must be 1/],
     ['five stop sequences', { stop: ['a', 'b', 'c', 'd', 'e'] }, /at most 4/],
     ['temperature above 2', { temperature: 2.5 }, /temperature/],

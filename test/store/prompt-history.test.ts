@@ -1,8 +1,8 @@
-import type { PromptMessage } from '../../src/store/types.js';
+import type { EncodedPromptMessage, PromptMessage } from '../../src/store/types.js';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationRepository } from '../../src/store/conversation-repository.js';
-import { fitToBudget } from '../../src/tokens/prompt-budget.js';
+import { fitToBudget, type FittedPrompt } from '../../src/tokens/prompt-budget.js';
 import { createTempStore, type TempStore } from './temp-store.js';
 
 /**
@@ -55,11 +55,17 @@ function answer(question: number | undefined, content: string, status: 'complete
   return reply.id;
 }
 
-/** The engine's path: every prompt turn, cut to the turn being answered, then fitted. */
-function reference(systemTokens: number, budget: number, upToMessageId?: number) {
+/** Every prompt turn, cut to the turn being answered, fitted, and each turn serialised as the request would. */
+function reference(systemTokens: number, budget: number, upToMessageId?: number): FittedPrompt<EncodedPromptMessage> {
   const all = repository.listPromptMessages(conversationId);
   const history = upToMessageId === undefined ? all : historyUpTo(all, upToMessageId);
-  return fitToBudget({ systemTokens, history, budget });
+  const fitted = fitToBudget({ systemTokens, history, budget });
+  const messages = fitted.messages.map(({ id, role, content, tokenCount }) => ({ id, role, json: JSON.stringify({ role, content }), tokenCount }));
+  return { ...fitted, messages };
+}
+
+function contentOf(message: EncodedPromptMessage): unknown {
+  return (JSON.parse(message.json) as { content: unknown }).content;
 }
 
 describe('fitPromptHistory', () => {
@@ -87,7 +93,7 @@ describe('fitPromptHistory', () => {
     const third = ask('third question, queued too');
     answer(first, 'first answer');
     const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second });
-    expect(fitted.messages.map((message) => message.content)).toEqual(['first question', 'first answer', 'second question, queued']);
+    expect(fitted.messages.map(contentOf)).toEqual(['first question', 'first answer', 'second question, queued']);
     expect(fitted).toEqual(reference(10, 10_000, second));
     expect(fitted.droppedCount).toBe(0);
     // A reply that answered a later question is history for an earlier one still waiting (cancel mode).
@@ -102,11 +108,27 @@ describe('fitPromptHistory', () => {
     const newest = ask('the newest question');
     const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 60, upToMessageId: newest });
     expect(fitted.droppedCount).toBeGreaterThan(0);
-    expect(fitted.messages.at(-1)?.content).toBe('the newest question');
+    expect(contentOf(fitted.messages.at(-1)!)).toBe('the newest question');
     expect(fitted).toEqual(reference(5, 60, newest));
     expect(() => repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 6, upToMessageId: newest })).toThrow(
       expect.objectContaining({ code: 'message_too_large', retryable: false }),
     );
+  });
+
+  it('serialises each turn exactly as JSON.stringify would, whatever the text holds', () => {
+    const texts = [
+      'quotes " and \\ backslashes \\" mixed',
+      'lines\nand\ttabs\r\nand \b \f controls \u0000 \u0001 \u001f \u007f',
+      'emoji 😀👩‍💻, CJK 漢字, RTL שלום, combining é, separators \u2028 \u2029',
+      '</script> & <b>html</b> / slashes // and {"json":"inside"}',
+      '',
+    ];
+    for (const text of texts) answer(ask(text || 'empty answer follows'), text || ' ');
+    const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 0, budget: 100_000 });
+    expect(fitted.messages.map((message) => message.json)).toEqual(
+      repository.listPromptMessages(conversationId).map(({ role, content }) => JSON.stringify({ role, content })),
+    );
+    expect(fitted.messages.filter((message) => message.role === 'assistant').map(contentOf)).toEqual(texts.map((text) => text || ' '));
   });
 
   it('returns nothing for an empty conversation', () => {
