@@ -33,6 +33,20 @@ type KeyParameters = [platform: Platform, workspaceId: string, channelId: string
 type PromptRow = [id: number, role: PromptMessage['role'], content: string, tokenCount: number];
 type HistoryRow = [id: number, role: PromptMessage['role'], tokenCount: number, turn: number, json: string];
 
+/** A finished reply's columns, as the finishReply statement binds them. */
+interface FinishReplyValues {
+  id: number;
+  status: FinishedReply['status'];
+  content: string;
+  inPrompt: 0 | 1;
+  tokenCount: number;
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  requestId: string | null;
+  now: number;
+}
+
 /** Inputs of `fitPromptHistory`. */
 export interface PromptHistoryOptions {
   /** Tokens of the system message (with its overhead). */
@@ -75,8 +89,12 @@ export class ConversationRepository {
   private readonly now: () => number;
   private readonly checkpointer: WalCheckpointer | undefined;
   private readonly statements: ReturnType<typeof prepareStatements>;
-  /** Built once: saveVisibleText runs on every landed edit, and db.transaction() builds its wrappers on each call. */
+  // Built once: db.transaction() builds four wrappers on each call (~10 µs), and these run on every
+  // message, reply or landed edit.
   private readonly saveVisibleTransaction: Transaction<(messageId: number, index: number, text: string, visibleAnswer: string) => void>;
+  private readonly appendTransaction: Transaction<(input: NewUserMessage, tokenCount: number) => AppendResult>;
+  private readonly startReplyTransaction: Transaction<(conversationId: number, model: string, replyToMessageId: number | null) => StoredMessage>;
+  private readonly finishTransaction: Transaction<(conversationId: number, values: FinishReplyValues) => void>;
 
   constructor(
     private readonly db: Database,
@@ -90,6 +108,18 @@ export class ConversationRepository {
     this.saveVisibleTransaction = db.transaction((messageId: number, index: number, text: string, visibleAnswer: string) => {
       setPartText.run(text, messageId, index);
       setStreamingContent.run(visibleAnswer, this.now(), messageId);
+    });
+    this.appendTransaction = db.transaction((input: NewUserMessage, tokenCount: number) => this.storeUserMessage(input, tokenCount));
+    this.startReplyTransaction = db.transaction((conversationId: number, model: string, replyToMessageId: number | null) => {
+      const now = this.now();
+      const id = Number(this.statements.insertReply.run({ conversationId, model, now }).lastInsertRowid);
+      this.statements.setTurn.run(replyToMessageId, id);
+      this.statements.touchConversation.run(now, conversationId);
+      return this.requireMessage(id);
+    });
+    this.finishTransaction = db.transaction((conversationId: number, values: FinishReplyValues) => {
+      this.statements.finishReply.run(values);
+      this.statements.touchConversation.run(values.now, conversationId);
     });
   }
 
@@ -135,34 +165,7 @@ export class ConversationRepository {
     if (this.hasSeen(input.platform, input.eventId, input.channelId, input.platformMessageId)) return { status: 'duplicate' };
     // Counted outside the transaction: tokenizing a long message must not hold the write lock.
     const tokenCount = this.tokenCounter.countMessage(input.model, 'user', input.content);
-    const append = this.db.transaction((): AppendResult => {
-      const now = this.now();
-      if (input.eventId !== undefined && this.statements.insertEvent.run(input.platform, input.eventId, now).changes === 0) {
-        return { status: 'duplicate' };
-      }
-      const inserted = this.statements.insertUserMessage.run({
-        conversationId: input.conversationId,
-        content: input.content,
-        authorId: input.authorId,
-        platform: input.platform,
-        channelId: input.channelId,
-        platformMessageId: input.platformMessageId,
-        inPrompt: input.inPrompt === false ? 0 : 1,
-        tokenCount,
-        model: input.model,
-        now,
-      });
-      if (inserted.changes === 0) {
-        // Stored meanwhile under its message id: undo the event row too, so a duplicate stores nothing.
-        if (input.eventId !== undefined) this.statements.deleteEvent.run(input.platform, input.eventId);
-        return { status: 'duplicate' };
-      }
-      const id = Number(inserted.lastInsertRowid);
-      this.statements.setTurnToOwnId.run(id);
-      this.statements.touchConversation.run(now, input.conversationId);
-      return { status: 'stored', message: this.requireMessage(id) };
-    });
-    return append.immediate();
+    return this.appendTransaction.immediate(input, tokenCount);
   }
 
   /** Records a processed platform event (commands, retries); true when it is new. */
@@ -180,15 +183,7 @@ export class ConversationRepository {
    * answers: prompts list the reply right after it, even if later questions were stored first.
    */
   startAssistantReply(conversationId: number, model: string, replyToMessageId?: number): StoredMessage {
-    return this.db
-      .transaction(() => {
-        const now = this.now();
-        const id = Number(this.statements.insertReply.run({ conversationId, model, now }).lastInsertRowid);
-        this.statements.setTurn.run(replyToMessageId ?? null, id);
-        this.statements.touchConversation.run(now, conversationId);
-        return this.requireMessage(id);
-      })
-      .immediate();
+    return this.startReplyTransaction.immediate(conversationId, model, replyToMessageId ?? null);
   }
 
   /**
@@ -227,24 +222,18 @@ export class ConversationRepository {
     const model = finished.model ?? existing.model ?? '';
     const tokenCount = this.tokenCounter.countMessage(model, 'assistant', finished.content);
     const inPrompt = finished.inPrompt ?? (finished.status !== 'failed' && finished.content !== '');
-    this.db
-      .transaction(() => {
-        const now = this.now();
-        this.statements.finishReply.run({
-          id: messageId,
-          status: finished.status,
-          content: finished.content,
-          inPrompt: inPrompt ? 1 : 0,
-          tokenCount,
-          model: model === '' ? null : model,
-          promptTokens: finished.usage?.promptTokens ?? null,
-          completionTokens: finished.usage?.completionTokens ?? null,
-          requestId: finished.requestId ?? null,
-          now,
-        });
-        this.statements.touchConversation.run(now, existing.conversation_id);
-      })
-      .immediate();
+    this.finishTransaction.immediate(existing.conversation_id, {
+      id: messageId,
+      status: finished.status,
+      content: finished.content,
+      inPrompt: inPrompt ? 1 : 0,
+      tokenCount,
+      model: model === '' ? null : model,
+      promptTokens: finished.usage?.promptTokens ?? null,
+      completionTokens: finished.usage?.completionTokens ?? null,
+      requestId: finished.requestId ?? null,
+      now: this.now(),
+    });
   }
 
   /**
@@ -429,6 +418,35 @@ export class ConversationRepository {
     return stopped ?? Promise.resolve();
   }
 
+  /** appendUserMessage's writes, inside its transaction. */
+  private storeUserMessage(input: NewUserMessage, tokenCount: number): AppendResult {
+    const now = this.now();
+    if (input.eventId !== undefined && this.statements.insertEvent.run(input.platform, input.eventId, now).changes === 0) {
+      return { status: 'duplicate' };
+    }
+    const inserted = this.statements.insertUserMessage.run({
+      conversationId: input.conversationId,
+      content: input.content,
+      authorId: input.authorId,
+      platform: input.platform,
+      channelId: input.channelId,
+      platformMessageId: input.platformMessageId,
+      inPrompt: input.inPrompt === false ? 0 : 1,
+      tokenCount,
+      model: input.model,
+      now,
+    });
+    if (inserted.changes === 0) {
+      // Stored meanwhile under its message id: undo the event row too, so a duplicate stores nothing.
+      if (input.eventId !== undefined) this.statements.deleteEvent.run(input.platform, input.eventId);
+      return { status: 'duplicate' };
+    }
+    const id = Number(inserted.lastInsertRowid);
+    this.statements.setTurnToOwnId.run(id);
+    this.statements.touchConversation.run(now, input.conversationId);
+    return { status: 'stored', message: this.requireMessage(id) };
+}
+
   private createConversation(key: ConversationKey): Conversation {
     const now = this.now();
     const id = Number(this.statements.insertConversation.run(...keyParameters(key), now, now).lastInsertRowid);
@@ -573,7 +591,7 @@ function prepareStatements(db: Database) {
     setStreamingContent: statement<[string, number, number]>(
       `UPDATE messages SET content = ?, updated_at = ? WHERE id = ? AND status = 'streaming'`,
     ),
-    finishReply: statement<[Record<string, unknown>]>(
+    finishReply: statement<[FinishReplyValues]>(
       `UPDATE messages SET status = @status, content = @content, in_prompt = @inPrompt, token_count = @tokenCount,
          model = @model, prompt_tokens = @promptTokens, completion_tokens = @completionTokens, request_id = @requestId,
          updated_at = @now
