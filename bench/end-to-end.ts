@@ -117,8 +117,8 @@ interface BurstResult {
   benchCpuMs: number;
   /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
   discordRateLimits: string[];
-  /** The service's own event → Groq request (event reached the service → request sent), from its per-reply log lines. */
-  serviceEventToRequestMs: Array<{ platform: string; ms: number }>;
+  /** The service's own event → Groq request (event reached the service → request sent), from its per-reply log lines; `position` counts from 1 in sending order. */
+  serviceEventToRequestMs: Array<{ platform: string; ms: number; position: number }>;
   /** Slack: event sent → the service's HTTP 200 (Bolt acks before handling). */
   slackAckMs: number[];
   deliveryFailures: number;
@@ -214,13 +214,14 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
   const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
   const firstEventAt = Math.min(...sent.map(({ conversation }) => conversation.eventAt));
   const lastFinalAt = Math.max(...measures.map((measure, index) => measure.lastDeltaToFinalMs + (lastContentAt(groq, sent[index]!.conversation) ?? Number.NaN)));
-  const keys = new Set(plan.map((conversation) => `${conversation.channelId}:${conversation.threadKey}`));
+  const positions = new Map(sent.map(({ conversation }, index) => [`${conversation.channelId}:${conversation.threadKey}`, index + 1]));
   const serviceEventToRequestMs: BurstResult['serviceEventToRequestMs'] = [];
   for (const line of service.logs) {
     if (line.msg !== 'reply finished' || typeof line.conversation !== 'string' || typeof line.eventToRequestMs !== 'number') continue;
     // platform:workspace:channel:thread; the warm-up replies and other bursts are not this burst's.
     const [platform = '', , channelId = '', threadKey = ''] = line.conversation.split(':');
-    if (keys.has(`${channelId}:${threadKey}`)) serviceEventToRequestMs.push({ platform, ms: line.eventToRequestMs });
+    const position = positions.get(`${channelId}:${threadKey}`);
+    if (position !== undefined) serviceEventToRequestMs.push({ platform, ms: line.eventToRequestMs, position });
   }
   return {
     title,
@@ -448,9 +449,9 @@ function printBurst(burst: BurstResult): void {
     'event → Groq request',
     `${pair(inService.map((entry) => entry.ms))}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(inService.map((entry) => entry.ms), 99) <= targets.eventToRequestP99Ms)})`,
   );
-  const slowest = inService.map((entry) => entry.ms).sort((a, b) => b - a).slice(0, 5);
-  line('', `${byPlatform(inService, (entry) => entry.ms)}; slowest ${slowest.map(formatMs).join(', ')}`);
-  line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines)");
+  const slowest = [...inService].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  line('', `${byPlatform(inService, (entry) => entry.ms)}; slowest ${slowest.map((entry) => `${formatMs(entry.ms)} (#${entry.position})`).join(', ')}`);
+  line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines; #n: the burst's nth event)");
   const outside = measures.map((measure) => measure.eventToRequestMs);
   line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
   line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");
