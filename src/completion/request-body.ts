@@ -1,7 +1,7 @@
 import { CompletionError } from './completion-error.js';
 import type { CompletionRequest, RequestMessage } from './types.js';
 
-/** Groq's wire shape of a streamed request but its messages; only what Groq accepts, in its names. */
+/** Groq's wire shape of a streamed request, without its messages; only what Groq accepts, in its names. */
 interface GroqRequestOptions {
   model: string;
   stream: true;

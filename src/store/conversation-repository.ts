@@ -511,7 +511,7 @@ function prepareStatements(db: Database) {
   // one pass, where reading the index first and the content by id afterwards took ~60% longer.
   // Each turn comes as its request JSON, written by SQLite from the row, and goes into the request
   // as it is: for 200 turns, encoding the request took 0.16 ms instead of 0.30 (p50 in the
-  // end-to-end bench) and reading the turns no longer (SQLite's JSON costs what the objects did).
+  // end-to-end bench), and reading them took as long as before (SQLite's JSON costs what the objects did).
   const historyColumns = "SELECT id, role, token_count, turn, json_object('role', role, 'content', content) FROM messages";
   const selectHistoryRow = statement<[number, number], HistoryRow>(`${historyColumns} WHERE id = ? AND ${eligible}`);
   selectHistoryRow.raw(true);
