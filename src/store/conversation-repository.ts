@@ -445,7 +445,7 @@ export class ConversationRepository {
     this.statements.setTurnToOwnId.run(id);
     this.statements.touchConversation.run(now, input.conversationId);
     return { status: 'stored', message: this.requireMessage(id) };
-}
+  }
 
   private createConversation(key: ConversationKey): Conversation {
     const now = this.now();
