@@ -14,9 +14,9 @@ const busyTimeoutMs = 5_000;
  * synchronous NORMAL, which in WAL mode loses no committed transaction when the process is killed,
  * only possibly the last ones on a power cut.
  */
-export function openDatabase(filePath: string): Database {
+export function openDatabase(filePath: string, options: { onStatement?: (sql: string) => void } = {}): Database {
   if (filePath !== ':memory:') mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
-  const database = new BetterSqlite3(filePath);
+  const database = new BetterSqlite3(filePath, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
   try {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');

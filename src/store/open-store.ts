@@ -12,11 +12,13 @@ export interface OpenStoreOptions extends Omit<ConversationRepositoryOptions, 'c
    * service); called should that thread fail, after SQLite's automatic checkpoint is back on.
    */
   onCheckpointThreadFailure?: (error: Error) => void;
+  /** Hears the SQL of every statement run (tests see which queries a read used). */
+  onStatement?: (sql: string) => void;
 }
 
 /** Opens the database at `filePath` (creating its folder), applies pending migrations, and returns the repository. */
 export function openStore(filePath: string, options: OpenStoreOptions): ConversationRepository {
-  const db = openDatabase(filePath);
+  const db = openDatabase(filePath, { onStatement: options.onStatement });
   try {
     runMigrations(db, options.migrationsDir);
   } catch (error) {

@@ -153,6 +153,83 @@ describe('fitPromptHistory', () => {
     }
   });
 
+  it('a history that fits whole (hundreds of turns, replies stored after later questions) gives the same prompt', () => {
+    const questions: number[] = [];
+    for (let turn = 0; turn < 150; turn += 1) {
+      questions.push(ask(`question ${turn} ${'and more '.repeat(turn % 7)}`));
+      // Every tenth answer comes after the next question was asked: its turn is older than its id.
+      if (turn % 10 === 9) continue;
+      answer(questions[turn], `answer ${turn}`);
+      if (turn % 10 === 0 && turn > 0) answer(questions[turn - 1], `late answer ${turn - 1}`);
+    }
+    const waiting = ask('asked while the last answer streamed');
+    const newest = ask('the newest question');
+    expect(repository.listPromptMessages(conversationId).length).toBeGreaterThan(250);
+    for (const upTo of [undefined, waiting, newest, questions[120]!]) {
+      const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 40, budget: 1_000_000, upToMessageId: upTo });
+      expect(fitted, `up to ${upTo}`).toEqual(reference(40, 1_000_000, upTo));
+      expect(fitted.droppedCount).toBe(0);
+    }
+    expect(() => repository.fitPromptHistory(conversationId, { systemTokens: 1_000, budget: 1_001, upToMessageId: newest })).toThrow(
+      expect.objectContaining({ code: 'message_too_large' }),
+    );
+  });
+
+  it('reads a history that fits whole with one query, and one that does not in pages', () => {
+    const statements: string[] = [];
+    const recorded = createTempStore({ onStatement: (sql) => statements.push(sql) });
+    try {
+      const store = recorded.repository;
+      const id = store.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T', channelId: 'C', threadKey: '1.0' }).id;
+      let newest = 0;
+      for (let turn = 0; turn < 100; turn += 1) {
+        const asked = store.appendUserMessage({ conversationId: id, platform: 'slack', channelId: 'C', content: `question ${turn}`, authorId: 'U', platformMessageId: `${turn}.1`, model });
+        if (asked.status !== 'stored') throw new Error('not stored');
+        newest = asked.message.id;
+        store.finishAssistantReply(store.startAssistantReply(id, model, newest).id, { status: 'complete', content: `answer ${turn}` });
+      }
+      const readWith = (budget: number): string[] => {
+        statements.length = 0;
+        const fitted = store.fitPromptHistory(id, { systemTokens: 5, budget, upToMessageId: newest });
+        expect(fitted.messages.length).toBeGreaterThan(1);
+        return statements.filter((sql) => sql.includes('FROM messages'));
+      };
+      const whole = readWith(100_000);
+      expect(whole.filter((sql) => sql.includes('group_concat'))).toHaveLength(1);
+      expect(whole.filter((sql) => sql.includes('LIMIT') && !sql.includes('count(*)'))).toEqual([]);
+      const paged = readWith(200);
+      expect(paged.filter((sql) => sql.includes('group_concat'))).toEqual([]);
+      expect(paged.some((sql) => sql.includes('ORDER BY turn DESC, id DESC LIMIT'))).toBe(true);
+    } finally {
+      recorded.dispose();
+    }
+  });
+
+  it('the whole-history read sums from the index and concatenates in index order, without a sort (same SQL as the repository)', () => {
+    for (let turn = 0; turn < 5; turn += 1) answer(ask(`q${turn}`), `a${turn}`);
+    const reader = new Database(store.databasePath, { readonly: true });
+    const where = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND id <> ? AND (role = 'assistant' OR id < ?)`;
+    const planOf = (sql: string, parameters: unknown[]) =>
+      reader
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...parameters)
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+    try {
+      const sum = planOf(`SELECT count(*), total(token_count) FROM (SELECT token_count FROM messages WHERE ${where} ORDER BY turn DESC, id DESC LIMIT ?)`, [1, 2, 3, 4]);
+      expect(sum).toContain('COVERING INDEX messages_history');
+      const whole = planOf(
+        `SELECT group_concat(id || ' ' || turn || ' ' || token_count || ' ' || role || ' ' || json_object('role', role, 'content', content), char(10))
+         FROM (SELECT id, turn, token_count, role, content FROM messages WHERE ${where} ORDER BY turn, id)`,
+        [1, 2, 3],
+      );
+      expect(whole).toContain('INDEX messages_history');
+      for (const plan of [sum, whole]) expect(plan).not.toContain('TEMP B-TREE');
+    } finally {
+      reader.close();
+    }
+  });
+
   it('the newest-first history scan reads the covering index alone (same SQL as the repository)', () => {
     const reader = new Database(store.databasePath, { readonly: true });
     const planOf = (sql: string, parameters: unknown[]) =>

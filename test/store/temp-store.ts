@@ -18,12 +18,12 @@ export interface TempStore {
 }
 
 /** Opens a migrated store in a temp folder (sub folder `data/` is created by openStore). */
-export function createTempStore(): TempStore {
+export function createTempStore(options: { onStatement?: (sql: string) => void } = {}): TempStore {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'groqbot-'));
   const databasePath = path.join(folder, 'data', 'groqbot.db');
   const clock = { now: 1_700_000_000_000 };
   const tokenCounter = new TokenCounter();
-  const open = () => openStore(databasePath, { tokenCounter, now: () => clock.now });
+  const open = () => openStore(databasePath, { tokenCounter, now: () => clock.now, onStatement: options.onStatement });
   const store: TempStore = {
     folder,
     databasePath,
