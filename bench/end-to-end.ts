@@ -109,7 +109,7 @@ interface BurstResult {
   cpuMs: number;
   wallMs: number;
   /** How late each event left against its schedule, and how many left within 2 ms of the one before. */
-  sending: { lateMs: number[]; together: number };
+  sending: { lateMs: number[]; together: number; gapsMs: number[] };
   /** Event-loop delay of this process (all the fakes) during the burst: how late the fakes' own clocks may run. */
   benchLoopDelayMs: { p50: number; p99: number; max: number };
   loadAverage: [number, number];
@@ -235,6 +235,7 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
     sending: {
       lateMs: sent.map(({ conversation }) => conversation.eventAt - conversation.dueAt),
       together: sent.filter((entry, index) => index > 0 && entry.conversation.eventAt - sent[index - 1]!.conversation.eventAt < 2).length,
+      gapsMs: sent.map((entry, index) => (index > 0 ? entry.conversation.eventAt - sent[index - 1]!.conversation.eventAt : Number.NaN)),
     },
     benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
     loadAverage: [loadBefore, os.loadavg()[0] as number],
@@ -434,6 +435,12 @@ function printRound(round: RoundResult): void {
   );
 }
 
+/** " +x ms" since the event before it left, for the burst's event at `position` (from 1); empty for the first. */
+function gapAfter(burst: BurstResult, position: number): string {
+  const gap = burst.sending.gapsMs[position - 1];
+  return gap === undefined || Number.isNaN(gap) ? '' : ` +${gap.toFixed(1)}`;
+}
+
 function printBurst(burst: BurstResult): void {
   const { measures } = burst;
   console.log(`   ${burst.title}: ${measures.length} conversations`);
@@ -450,8 +457,8 @@ function printBurst(burst: BurstResult): void {
     `${pair(inService.map((entry) => entry.ms))}  (target p99 ≤ ${targets.eventToRequestP99Ms} ms: ${verdict(percentile(inService.map((entry) => entry.ms), 99) <= targets.eventToRequestP99Ms)})`,
   );
   const slowest = [...inService].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  line('', `${byPlatform(inService, (entry) => entry.ms)}; slowest ${slowest.map((entry) => `${formatMs(entry.ms)} (#${entry.position})`).join(', ')}`);
-  line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines; #n: the burst's nth event)");
+  line('', `${byPlatform(inService, (entry) => entry.ms)}; slowest ${slowest.map((entry) => `${formatMs(entry.ms)} (#${entry.position}${gapAfter(burst, entry.position)})`).join(', ')}`);
+  line('', "  (the service's clock: the event reached it → the request's last byte written to its connection; per-reply log lines; #n: the burst's nth event, +x: sent x ms after the one before)");
   const outside = measures.map((measure) => measure.eventToRequestMs);
   line('', `outside view ${pair(outside)}; ${byPlatform(measures, (measure) => measure.eventToRequestMs)}`);
   line('', "  (the fakes' clocks: the fake starts sending → the fake Groq has the whole body; adds the fakes' own work in this busy process)");

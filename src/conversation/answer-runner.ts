@@ -1,4 +1,5 @@
 import { CompletionError } from '../completion/completion-error.js';
+import { encodeRequest } from '../completion/request-body.js';
 import type { CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, RequestMessage, Usage } from '../completion/types.js';
 import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -106,7 +107,7 @@ export class AnswerRunner {
       let messages: RequestMessage[] | undefined;
       let estimatedTokens: number;
       let droppedCount: number;
-      ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job));
+      ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job.conversation, job.parentChannelId, job.userMessageId));
       let finishReason: FinishReason | undefined;
       for (let attempt = 0; ; attempt += 1) {
         const stream = this.dependencies.completion.stream(this.request(messages ?? [], job), { signal });
@@ -155,7 +156,7 @@ export class AnswerRunner {
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
           if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
             // Read again from the store: rare, and the first history was not kept.
-            messages = halveHistory(this.buildPrompt(job).messages);
+            messages = halveHistory(this.buildPrompt(job.conversation, job.parentChannelId, job.userMessageId).messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
             continue;
           }
@@ -239,15 +240,28 @@ export class AnswerRunner {
     }
   }
 
-  private buildPrompt(job: AnswerJob): { messages: RequestMessage[]; droppedCount: number; estimatedTokens: number } {
+  /**
+   * Builds and encodes the request for `conversation`'s history once, and drops it. The first run of
+   * this path in a process (statements, parsing the history, joining and encoding 40 KB) took ~2.5 ms
+   * against ~1.2 ms for later ones; at start-up, the first question after a restart does not pay it.
+   */
+  warmUp(conversation: Conversation): void {
+    const { messages } = this.buildPrompt(conversation, undefined, undefined);
+    Buffer.from(encodeRequest(this.request(messages, { conversation, authorId: 'warm-up' })));
+  }
+
+  private buildPrompt(
+    conversation: Conversation,
+    parentChannelId: string | undefined,
+    upToMessageId: number | undefined,
+  ): { messages: RequestMessage[]; droppedCount: number; estimatedTokens: number } {
     const { repository, settings } = this.dependencies;
-    const conversation = job.conversation;
     const system = resolveSystemPrompt({
       conversation,
       platform: conversation.platform,
       workspaceId: conversation.workspaceId,
       channelId: conversation.channelId,
-      parentChannelId: job.parentChannelId,
+      parentChannelId,
       defaultPrompt: settings.defaultSystemPrompt,
       lookup: (platform, workspaceId, channelId) => repository.getChannelSystemPrompt(platform, workspaceId, channelId),
     });
@@ -259,7 +273,7 @@ export class AnswerRunner {
     });
     const systemTokens = this.systemPromptTokens(settings.model, system.prompt);
     // Reads only the newest turns until the budget is full: this runs on every message, also at 10,000 turns.
-    const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId: job.userMessageId });
+    const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId });
     return {
       // The stored turns go as the store encoded them: no object per turn, no second serialisation.
       messages: [{ role: 'system', content: system.prompt }, ...fitted.messages],
@@ -295,7 +309,7 @@ export class AnswerRunner {
     return ms;
   }
 
-  private request(messages: RequestMessage[], job: AnswerJob): CompletionRequest {
+  private request(messages: RequestMessage[], job: Pick<AnswerJob, 'conversation' | 'authorId'>): CompletionRequest {
     const { settings } = this.dependencies;
     return {
       model: settings.model,

@@ -133,9 +133,22 @@ export class ConversationEngine implements EngineHandlers {
     try {
       const stuck = await this.recoverStuckReplies();
       this.resumeUnanswered();
+      this.warmUp();
       return stuck;
     } finally {
       this.markReady();
+    }
+  }
+
+  /** Runs the prompt path once on the newest conversation before the first event (see AnswerRunner.warmUp). */
+  private warmUp(): void {
+    const { repository, logger } = this.options;
+    try {
+      const conversation = repository.newestActiveConversation();
+      if (conversation) this.runner.warmUp(conversation);
+    } catch (error) {
+      // Only a head start: a history too large for the model, say, fails the same way when asked.
+      logger.debug({ err: error }, 'could not warm the prompt path');
     }
   }
 

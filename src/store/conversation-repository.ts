@@ -137,6 +137,12 @@ export class ConversationRepository {
     return row ? toConversation(row) : undefined;
   }
 
+  /** The active conversation touched last, if any (start-up warms the prompt path on it). */
+  newestActiveConversation(): Conversation | undefined {
+    const row = this.statements.selectNewestActive.get();
+    return row ? toConversation(row) : undefined;
+  }
+
   /**
    * The conversation a platform message belongs to: a message the bot posted (any part of a split
    * reply) or a stored user message. May be an inactive (reset) conversation.
@@ -584,6 +590,9 @@ function prepareStatements(db: Database) {
        WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_key = ? AND active = 1`,
     ),
     selectConversation: statement<[number], ConversationRow>(`SELECT ${conversationColumns} FROM conversations c WHERE id = ?`),
+    selectNewestActive: statement<[], ConversationRow>(
+      `SELECT ${conversationColumns} FROM conversations c WHERE active = 1 ORDER BY updated_at DESC LIMIT 1`,
+    ),
     selectConversationByPostedPart: statement<[Platform, string, string], ConversationRow>(
       `SELECT ${conversationColumns} FROM posted_parts p
        JOIN messages m ON m.id = p.message_id JOIN conversations c ON c.id = m.conversation_id

@@ -508,6 +508,29 @@ describe('failures a person understands', () => {
 });
 
 describe('lifecycle', () => {
+  it('start-up reads the newest conversation\'s history once, so the first question does not run that path cold', async () => {
+    const statements: string[] = [];
+    harness = await createEngineHarness({
+      onStatement: (sql) => statements.push(sql),
+      beforeRecover: ({ repository }) => {
+        const older = repository.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadKey: '1.0' });
+        const newer = repository.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadKey: '2.0' });
+        for (const [conversation, content] of [[older, 'older question'], [newer, 'newer question']] as const) {
+          const asked = repository.appendUserMessage({ conversationId: conversation.id, platform: 'slack', channelId: 'C1', content, authorId: 'U1', platformMessageId: `${conversation.id}.5`, model: 'openai/gpt-oss-120b' });
+          if (asked.status !== 'stored') throw new Error('not stored');
+        }
+        statements.length = 0;
+      },
+    });
+    const historyReads = statements.filter((sql) => sql.includes('group_concat'));
+    expect(historyReads).toHaveLength(1);
+    const newest = harness.repository.findActiveConversation({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadKey: '2.0' });
+    expect(historyReads[0]).toMatch(new RegExp(`conversation_id = ${newest?.id}\\b`));
+    // Nothing was asked of Groq, and nothing was written.
+    expect(harness.groq.requests).toHaveLength(0);
+    expect(statements.filter((sql) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql) && !/processed_events/.test(sql))).toEqual([]);
+  });
+
   it('recovery edits every stuck part before new work', async () => {
     const groq = await startFakeGroq();
     const first = await createEngineHarness({ groq });

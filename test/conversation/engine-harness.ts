@@ -53,6 +53,8 @@ export async function createEngineHarness(
     watchRequests?: (request: CompletionRequest) => void;
     /** The engine's `afterEvents` hook. */
     afterEvents?: () => void;
+    /** Hears the SQL of every statement the store runs. */
+    onStatement?: (sql: string) => void;
   } = {},
 ): Promise<EngineHarness> {
   const directory = options.directory ?? mkdtempSync(path.join(os.tmpdir(), 'groqbot-engine-'));
@@ -61,7 +63,7 @@ export async function createEngineHarness(
   const logger = createSilentLogger();
   const metrics = createMetrics();
   const tokenCounter = new TokenCounter();
-  const repository = openStore(databasePath, { tokenCounter });
+  const repository = openStore(databasePath, { tokenCounter, onStatement: options.onStatement });
   const completion = new GroqClient({
     baseUrl: groq.baseUrl,
     apiKey: fakeGroqDefaults.apiKey,
