@@ -38,8 +38,11 @@ export async function startHttpServer(options: {
         }
       });
   });
-  // Slack and health checkers use short-lived connections; keep-alive sockets must not hold shutdown.
-  server.keepAliveTimeout = 5_000;
+  // Slack delivers events over keep-alive connections, and load balancers in front of the service
+  // keep theirs idle for up to 60 s: with Node's 5 s default, the first event after a quiet minute
+  // needed a new connection, and a balancer could reuse one Node was closing (a 502). Clients keep a
+  // connection as long as the Keep-Alive hint says (timeout=65). Shutdown closes every connection itself.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => {
