@@ -64,6 +64,15 @@ function reference(systemTokens: number, budget: number, upToMessageId?: number)
   return { ...fitted, messages };
 }
 
+/** SQLite's query plan for `sql`, one step per line. */
+function planOf(reader: Database.Database, sql: string, parameters: unknown[]): string {
+  return reader
+    .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .all(...parameters)
+    .map((row) => (row as { detail: string }).detail)
+    .join('\n');
+}
+
 function contentOf(message: EncodedPromptMessage): unknown {
   return (JSON.parse(message.json) as { content: unknown }).content;
 }
@@ -209,16 +218,11 @@ describe('fitPromptHistory', () => {
     for (let turn = 0; turn < 5; turn += 1) answer(ask(`q${turn}`), `a${turn}`);
     const reader = new Database(store.databasePath, { readonly: true });
     const where = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND id <> ? AND (role = 'assistant' OR id < ?)`;
-    const planOf = (sql: string, parameters: unknown[]) =>
-      reader
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...parameters)
-        .map((row) => (row as { detail: string }).detail)
-        .join('\n');
     try {
-      const sum = planOf(`SELECT count(*), total(token_count) FROM (SELECT token_count FROM messages WHERE ${where} ORDER BY turn DESC, id DESC LIMIT ?)`, [1, 2, 3, 4]);
+      const sum = planOf(reader, `SELECT count(*), total(token_count) FROM (SELECT token_count FROM messages WHERE ${where} ORDER BY turn DESC, id DESC LIMIT ?)`, [1, 2, 3, 4]);
       expect(sum).toContain('COVERING INDEX messages_history');
       const whole = planOf(
+        reader,
         `SELECT group_concat(id || ' ' || turn || ' ' || token_count || ' ' || role || ' ' || json_object('role', role, 'content', content), char(10))
          FROM (SELECT id, turn, token_count, role, content FROM messages WHERE ${where} ORDER BY turn, id)`,
         [1, 2, 3],
@@ -232,17 +236,11 @@ describe('fitPromptHistory', () => {
 
   it('the newest-first history scan reads the covering index alone (same SQL as the repository)', () => {
     const reader = new Database(store.databasePath, { readonly: true });
-    const planOf = (sql: string, parameters: unknown[]) =>
-      reader
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...parameters)
-        .map((row) => (row as { detail: string }).detail)
-        .join('\n');
     const scan = `SELECT id, role, token_count, turn FROM messages
       WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND id <> ? AND (role = 'assistant' OR id < ?)`;
     try {
-      const first = planOf(`${scan} ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4]);
-      const next = planOf(`${scan} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4, 5, 6]);
+      const first = planOf(reader, `${scan} ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4]);
+      const next = planOf(reader, `${scan} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`, [1, 2, 3, 4, 5, 6]);
       for (const plan of [first, next]) {
         expect(plan).toContain('COVERING INDEX messages_history');
         expect(plan).not.toContain('TEMP B-TREE');
@@ -250,6 +248,7 @@ describe('fitPromptHistory', () => {
       // The keyset bound is part of the index seek, not a filter over every older row.
       expect(next).toMatch(/conversation_id=\? AND \(?turn/);
       const queued = planOf(
+        reader,
         `SELECT count(*) FROM messages WHERE conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND turn > ? AND role = 'user'`,
         [1, 2],
       );
