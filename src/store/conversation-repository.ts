@@ -68,7 +68,10 @@ const noMessageId = Number.MAX_SAFE_INTEGER;
  * overhead ~15 µs): at 4,000 tokens 256 took ~200 µs, 32 ~80 µs.
  */
 const firstHistoryPage = 32;
-/** Longest history read whole, in one query, when it fits the budget (summing its tokens from the index costs ~0.4 µs a turn). */
+/**
+ * Longest conversation (in prompt turns) whose history is summed from the index to see whether it
+ * fits whole (~0.4 µs a turn); longer ones go straight to the paged read, which costs what fits.
+ */
 const wholeHistoryMaxTurns = 512;
 /** Most rows one later page asks for; later pages are sized to what the budget has left. */
 const maxHistoryPage = 8_192;
@@ -274,7 +277,10 @@ export class ConversationRepository {
     const upTo = options.upToMessageId ?? noMessageId;
     const current = options.upToMessageId === undefined ? undefined : this.statements.selectHistoryRow.get(options.upToMessageId, conversationId);
     if (current && systemTokens + current[2] > budget) throw messageTooLarge(current[2], systemTokens, budget);
-    const whole = this.wholeHistory(conversationId, upTo, budget - systemTokens - (current?.[2] ?? 0));
+    // Every prompt turn (queued ones and the current one included): an upper bound of what is read.
+    const promptTurns = this.statements.selectPromptTurns.get(conversationId) ?? 0;
+    const whole =
+      promptTurns <= wholeHistoryMaxTurns ? this.wholeHistory(conversationId, upTo, budget - systemTokens - (current?.[2] ?? 0)) : undefined;
     if (whole !== undefined) {
       if (current) whole.messages.push({ id: current[0], role: current[1], json: current[4], tokenCount: current[2] });
       return { messages: whole.messages, droppedCount: 0, totalTokens: systemTokens + (current?.[2] ?? 0) + whole.tokens };
@@ -311,7 +317,7 @@ export class ConversationRepository {
     let eligible = kept.length;
     if (!exhausted) {
       // Every prompt turn, less the user turns queued after the one being answered (few, and found by an index seek).
-      eligible = this.statements.selectPromptTurns.get(conversationId) ?? 0;
+      eligible = promptTurns;
       if (upTo !== noMessageId) eligible -= this.statements.countQueuedAfter.get(conversationId, upTo) ?? 0;
     }
     const messages: EncodedPromptMessage[] = new Array(kept.length);
@@ -323,15 +329,16 @@ export class ConversationRepository {
   }
 
   /**
-   * Every history turn before the one being answered, oldest first, when they are few enough to sum
-   * from the index and fit in `tokensLeft`; undefined otherwise (the caller reads pages instead).
+   * Every history turn before the one being answered, oldest first, when they fit in `tokensLeft`
+   * (summed from the index; the caller asks only for conversations of at most `wholeHistoryMaxTurns`
+   * turns); undefined otherwise (the caller reads pages instead).
    * Rows reach JavaScript as one string: better-sqlite3 costs ~1 µs per row returned and more per
    * column. For the end-to-end bench's 200 turns the read took 0.73 ms instead of 0.86 standalone,
    * 0.9 instead of 1.1 in the service during a burst; the scan and content lookups alone take 0.2.
    */
   private wholeHistory(conversationId: number, upTo: number, tokensLeft: number): { messages: EncodedPromptMessage[]; tokens: number } | undefined {
-    const [count, tokens] = this.statements.sumHistory.get(conversationId, upTo, upTo, wholeHistoryMaxTurns) ?? [0, 0];
-    if (count >= wholeHistoryMaxTurns || tokens > tokensLeft) return undefined;
+    const [count, tokens] = this.statements.sumHistory.get(conversationId, upTo, upTo) ?? [0, 0];
+    if (tokens > tokensLeft) return undefined;
     if (count === 0) return { messages: [], tokens: 0 };
     const text = this.statements.selectWholeHistory.get(conversationId, upTo, upTo);
     const messages = text === undefined || text === null ? undefined : parseHistoryRecords(text);
@@ -558,9 +565,9 @@ function prepareStatements(db: Database) {
     `${historyColumns} WHERE ${eligible} AND ${beforeTheCurrent} AND (turn, id) < (?, ?) ORDER BY turn DESC, id DESC LIMIT ?`,
   );
   selectHistoryPageBefore.raw(true);
-  // Index-only: the turns before the current one, newest first, at most `limit`.
-  const sumHistory = statement<[number, number, number, number], [count: number, tokens: number]>(
-    `SELECT count(*), total(token_count) FROM (SELECT token_count FROM messages WHERE ${eligible} AND ${beforeTheCurrent} ORDER BY turn DESC, id DESC LIMIT ?)`,
+  // Index-only: how many turns come before the current one, and their tokens.
+  const sumHistory = statement<[number, number, number], [count: number, tokens: number]>(
+    `SELECT count(*), total(token_count) FROM messages WHERE ${eligible} AND ${beforeTheCurrent}`,
   );
   sumHistory.raw(true);
   // One record per turn, "id turn tokens role json", newline-separated: JSON never holds a raw newline.

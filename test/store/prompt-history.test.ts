@@ -214,12 +214,35 @@ describe('fitPromptHistory', () => {
     }
   });
 
+  it('goes straight to the paged read for a conversation longer than the whole-history limit', () => {
+    const statements: string[] = [];
+    const recorded = createTempStore({ onStatement: (sql) => statements.push(sql) });
+    try {
+      const store = recorded.repository;
+      const id = store.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T', channelId: 'C', threadKey: '1.0' }).id;
+      let newest = 0;
+      for (let turn = 0; turn < 300; turn += 1) {
+        const asked = store.appendUserMessage({ conversationId: id, platform: 'slack', channelId: 'C', content: `q${turn}`, authorId: 'U', platformMessageId: `${turn}.1`, model });
+        if (asked.status !== 'stored') throw new Error('not stored');
+        newest = asked.message.id;
+        store.finishAssistantReply(store.startAssistantReply(id, model, newest).id, { status: 'complete', content: `a${turn}` });
+      }
+      statements.length = 0;
+      const fitted = store.fitPromptHistory(id, { systemTokens: 5, budget: 1_000_000, upToMessageId: newest });
+      expect(fitted.messages).toHaveLength(600);
+      expect(fitted.droppedCount).toBe(0);
+      expect(statements.filter((sql) => sql.includes('total(token_count)') || sql.includes('group_concat'))).toEqual([]);
+    } finally {
+      recorded.dispose();
+    }
+  });
+
   it('the whole-history read sums from the index and concatenates in index order, without a sort (same SQL as the repository)', () => {
     for (let turn = 0; turn < 5; turn += 1) answer(ask(`q${turn}`), `a${turn}`);
     const reader = new Database(store.databasePath, { readonly: true });
     const where = `conversation_id = ? AND in_prompt = 1 AND status IN ('complete', 'interrupted') AND id <> ? AND (role = 'assistant' OR id < ?)`;
     try {
-      const sum = planOf(reader, `SELECT count(*), total(token_count) FROM (SELECT token_count FROM messages WHERE ${where} ORDER BY turn DESC, id DESC LIMIT ?)`, [1, 2, 3, 4]);
+      const sum = planOf(reader, `SELECT count(*), total(token_count) FROM messages WHERE ${where}`, [1, 2, 3]);
       expect(sum).toContain('COVERING INDEX messages_history');
       const whole = planOf(
         reader,
