@@ -1,5 +1,5 @@
 import { CompletionError } from './completion-error.js';
-import type { CompletionRequest, RequestMessage } from './types.js';
+import { isChatRole, type CompletionRequest, type RequestMessage } from './types.js';
 
 /** Groq's wire shape of a streamed request, without its messages; only what Groq accepts, in its names. */
 interface GroqRequestOptions {
@@ -18,7 +18,6 @@ interface GroqRequestOptions {
 }
 
 const maxStopSequences = 4;
-const roles = new Set(['system', 'user', 'assistant']);
 
 /** What Groq would reject in this request, as human-readable problems; empty when it is fine. */
 function requestProblems(request: CompletionRequest): string[] {
@@ -28,7 +27,7 @@ function requestProblems(request: CompletionRequest): string[] {
     problems.push('messages must hold at least one message');
   } else {
     request.messages.forEach((message, index) => {
-      if (!roles.has(message.role)) problems.push(`messages[${index}].role must be system, user or assistant`);
+      if (!isChatRole(message.role)) problems.push(`messages[${index}].role must be system, user or assistant`);
       if ('json' in message) {
         if (typeof message.json !== 'string') problems.push(`messages[${index}].json must be a string`);
       } else if (typeof message.content !== 'string') {

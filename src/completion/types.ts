@@ -1,6 +1,13 @@
 /** Roles the bot sends; Groq also knows `developer` and `tool`, which the bot does not use. */
 export type ChatRole = 'system' | 'user' | 'assistant';
 
+const chatRoles: ReadonlySet<string> = new Set<ChatRole>(['system', 'user', 'assistant']);
+
+/** True for a role the bot sends. */
+export function isChatRole(role: unknown): role is ChatRole {
+  return typeof role === 'string' && chatRoles.has(role);
+}
+
 /** One message of a chat completion request. `name` is never sent: Groq rejects it. */
 export interface ChatMessage {
   role: ChatRole;

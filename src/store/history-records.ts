@@ -1,7 +1,5 @@
-import type { ChatRole } from '../completion/types.js';
+import { isChatRole } from '../completion/types.js';
 import type { EncodedPromptMessage } from './types.js';
-
-const roles: ReadonlySet<string> = new Set<ChatRole>(['system', 'user', 'assistant']);
 
 /**
  * Reads the history SQLite wrote as one string: newline-separated records of
@@ -27,11 +25,11 @@ export function parseHistoryRecords(text: string): EncodedPromptMessage[] | unde
     const turn = Number(text.slice(afterId + 1, afterTurn));
     const tokenCount = Number(text.slice(afterTurn + 1, afterTokens));
     const role = text.slice(afterTokens + 1, afterRole);
-    if (!Number.isInteger(id) || !Number.isInteger(turn) || !Number.isInteger(tokenCount) || !roles.has(role)) return undefined;
+    if (!Number.isInteger(id) || !Number.isInteger(turn) || !Number.isInteger(tokenCount) || !isChatRole(role)) return undefined;
     if (turn < previousTurn || (turn === previousTurn && id <= previousId)) return undefined;
     previousTurn = turn;
     previousId = id;
-    messages.push({ id, role: role as ChatRole, json: text.slice(afterRole + 1, end), tokenCount });
+    messages.push({ id, role, json: text.slice(afterRole + 1, end), tokenCount });
     start = end + 1;
   }
   return messages;
