@@ -132,8 +132,9 @@ export class ConversationEngine implements EngineHandlers {
   async recover(): Promise<number> {
     try {
       const stuck = await this.recoverStuckReplies();
-      this.resumeUnanswered();
+      // Before the resumed answers, which would otherwise be the ones to run the prompt path cold.
       this.warmUp();
+      this.resumeUnanswered();
       return stuck;
     } finally {
       this.markReady();
