@@ -16,7 +16,8 @@ const busyTimeoutMs = 5_000;
  */
 export function openDatabase(filePath: string, options: { onStatement?: (sql: string) => void } = {}): Database {
   if (filePath !== ':memory:') mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
-  const database = new BetterSqlite3(filePath, options.onStatement ? { verbose: (sql) => options.onStatement?.(String(sql)) } : {});
+  const { onStatement } = options;
+  const database = new BetterSqlite3(filePath, onStatement ? { verbose: (sql) => onStatement(String(sql)) } : {});
   try {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
