@@ -64,6 +64,22 @@ function reference(systemTokens: number, budget: number, upToMessageId?: number)
   return { ...fitted, messages };
 }
 
+/** A store that hears every statement it runs, with one Slack thread of `pairs` questions, each answered. */
+function recordedConversation(pairs: number): { recorded: TempStore; statements: string[]; id: number; newest: number } {
+  const statements: string[] = [];
+  const recorded = createTempStore({ onStatement: (sql) => statements.push(sql) });
+  const store = recorded.repository;
+  const id = store.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T', channelId: 'C', threadKey: '1.0' }).id;
+  let newest = 0;
+  for (let turn = 0; turn < pairs; turn += 1) {
+    const asked = store.appendUserMessage({ conversationId: id, platform: 'slack', channelId: 'C', content: `question ${turn}`, authorId: 'U', platformMessageId: `${turn}.1`, model });
+    if (asked.status !== 'stored') throw new Error('not stored');
+    newest = asked.message.id;
+    store.finishAssistantReply(store.startAssistantReply(id, model, newest).id, { status: 'complete', content: `answer ${turn}` });
+  }
+  return { recorded, statements, id, newest };
+}
+
 /** SQLite's query plan for `sql`, one step per line. */
 function planOf(reader: Database.Database, sql: string, parameters: unknown[]): string {
   return reader
@@ -185,18 +201,9 @@ describe('fitPromptHistory', () => {
   });
 
   it('reads a history that fits whole with one query, and one that does not in pages', () => {
-    const statements: string[] = [];
-    const recorded = createTempStore({ onStatement: (sql) => statements.push(sql) });
+    const { recorded, statements, id, newest } = recordedConversation(100);
     try {
       const store = recorded.repository;
-      const id = store.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T', channelId: 'C', threadKey: '1.0' }).id;
-      let newest = 0;
-      for (let turn = 0; turn < 100; turn += 1) {
-        const asked = store.appendUserMessage({ conversationId: id, platform: 'slack', channelId: 'C', content: `question ${turn}`, authorId: 'U', platformMessageId: `${turn}.1`, model });
-        if (asked.status !== 'stored') throw new Error('not stored');
-        newest = asked.message.id;
-        store.finishAssistantReply(store.startAssistantReply(id, model, newest).id, { status: 'complete', content: `answer ${turn}` });
-      }
       const readWith = (budget: number): string[] => {
         statements.length = 0;
         const fitted = store.fitPromptHistory(id, { systemTokens: 5, budget, upToMessageId: newest });
@@ -215,18 +222,9 @@ describe('fitPromptHistory', () => {
   });
 
   it('goes straight to the paged read for a conversation longer than the whole-history limit', () => {
-    const statements: string[] = [];
-    const recorded = createTempStore({ onStatement: (sql) => statements.push(sql) });
+    const { recorded, statements, id, newest } = recordedConversation(300);
     try {
       const store = recorded.repository;
-      const id = store.findOrCreateActiveConversation({ platform: 'slack', workspaceId: 'T', channelId: 'C', threadKey: '1.0' }).id;
-      let newest = 0;
-      for (let turn = 0; turn < 300; turn += 1) {
-        const asked = store.appendUserMessage({ conversationId: id, platform: 'slack', channelId: 'C', content: `q${turn}`, authorId: 'U', platformMessageId: `${turn}.1`, model });
-        if (asked.status !== 'stored') throw new Error('not stored');
-        newest = asked.message.id;
-        store.finishAssistantReply(store.startAssistantReply(id, model, newest).id, { status: 'complete', content: `a${turn}` });
-      }
       statements.length = 0;
       const fitted = store.fitPromptHistory(id, { systemTokens: 5, budget: 1_000_000, upToMessageId: newest });
       expect(fitted.messages).toHaveLength(600);
