@@ -15,10 +15,20 @@ export interface ServiceProcess {
   cpuMs(): number;
   /** Peak resident set size so far, in MB (VmHWM from /proc; NaN where there is none). */
   peakRssMb(): number;
+  /** How its event-loop thread has been scheduled so far (from /proc; NaN where there is none). */
+  loopThreadSchedule(): ThreadSchedule;
   /** Resolves once `count` log lines with this `msg` have appeared (rejects after `timeoutMs`). */
   waitForLog(message: string, count: number, timeoutMs: number): Promise<void>;
   /** SIGTERM, then waits for the exit; resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
+}
+
+/** What the kernel's scheduler did to one thread, cumulative since it started. */
+export interface ThreadSchedule {
+  /** Time it was ready to run but waited for a CPU, in ms. */
+  waitedMs: number;
+  /** Times the scheduler took the CPU from it while it could still run. */
+  preemptions: number;
 }
 
 const mainPath = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -66,6 +76,20 @@ function procCpuMs(pid: number): number {
     return ((userTicks + systemTicks) * 1000) / ticksPerSecond();
   } catch {
     return Number.NaN;
+  }
+}
+
+/**
+ * The main thread's task (its id is the process id): `schedstat` holds time on a CPU and time
+ * runnable but waiting, in ns; `status` counts nonvoluntary context switches.
+ */
+function procLoopThreadSchedule(pid: number): ThreadSchedule {
+  try {
+    const waitedNs = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    const switches = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+    return { waitedMs: waitedNs / 1e6, preemptions: switches ? Number(switches[1]) : Number.NaN };
+  } catch {
+    return { waitedMs: Number.NaN, preemptions: Number.NaN };
   }
 }
 
@@ -154,6 +178,7 @@ export async function startServiceProcess(
     logs,
     cpuMs: () => procCpuMs(pid),
     peakRssMb: () => procPeakRssMb(pid),
+    loopThreadSchedule: () => procLoopThreadSchedule(pid),
     waitForLog,
     async stop(stopTimeoutMs = 20_000): Promise<number | null> {
       if (exited) return exitCode;

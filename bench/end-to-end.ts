@@ -10,7 +10,7 @@ import { preciseNow } from '../test/fakes/precise-clock.js';
 import { isolateFakes } from './end-to-end-isolation.js';
 import { lastUserContent, measureReply, percentile, scopeUse, totalUse, type ReplyMeasure, type ScopeUse, type SentConversation } from './end-to-end-measure.js';
 import { discordChannelIds, planConversations, seedHistories, slackChannelIds, type PlanOptions, type PlannedConversation } from './end-to-end-plan.js';
-import { startServiceProcess, type ServiceProcess } from './end-to-end-process.js';
+import { startServiceProcess, type ServiceProcess, type ThreadSchedule } from './end-to-end-process.js';
 import { StallRecorder } from './end-to-end-stalls.js';
 
 /**
@@ -115,6 +115,8 @@ interface BurstResult {
   loadAverage: [number, number];
   /** CPU this process (the fakes and the bench) used during the burst. */
   benchCpuMs: number;
+  /** How long the service's event-loop thread waited for a CPU during the burst, and how often it was preempted. */
+  loopThreadWait: ThreadSchedule;
   /** For each Discord 429: when, and how far apart the channel's calls before it arrived. */
   discordRateLimits: string[];
   /** The service's own event → Groq request (event reached the service → request sent), from its per-reply log lines; `position` counts from 1 in sending order. */
@@ -199,6 +201,7 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
   const discordRateLimitedBefore = discord.rateLimitedCalls.length;
   const burstStartedAt = Date.now();
   const cpuBefore = service.cpuMs();
+  const scheduleBefore = service.loopThreadSchedule();
   const benchLoop = monitorEventLoopDelay({ resolution: 1 });
   benchLoop.enable();
   const benchStalls = new StallRecorder();
@@ -209,6 +212,7 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
   benchLoop.disable();
   benchStalls.stop();
   const cpuAfter = service.cpuMs();
+  const scheduleAfter = service.loopThreadSchedule();
   const benchCpu = process.cpuUsage(benchCpuBefore);
 
   const measures = sent.map(({ conversation }) => measureReply(conversation, { groq, slack, discord }, platformLimits));
@@ -239,6 +243,7 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
     benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
     loadAverage: [loadBefore, os.loadavg()[0] as number],
     benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
+    loopThreadWait: { waitedMs: scheduleAfter.waitedMs - scheduleBefore.waitedMs, preemptions: scheduleAfter.preemptions - scheduleBefore.preemptions },
     discordRateLimits: discordRateLimitDetails(discord, burstStartedAt, benchStalls),
     serviceEventToRequestMs,
     slackAckMs: sent.filter(({ conversation }) => conversation.ackedAt !== undefined).map(({ conversation }) => (conversation.ackedAt as number) - conversation.eventAt),
@@ -500,4 +505,8 @@ function printBurst(burst: BurstResult): void {
   line('wall', `${formatMs(burst.wallMs)} from the first event to the last final text`);
   line('machine', `load average ${burst.loadAverage[0].toFixed(1)} → ${burst.loadAverage[1].toFixed(1)} on ${os.availableParallelism()} cores; this process (fakes) used ${(burst.benchCpuMs / 1000).toFixed(1)} s CPU during the burst`);
   line('', `Slack deliveries refused ${burst.deliveryFailures}`);
+  line(
+    'service loop thread',
+    `waited ${burst.loopThreadWait.waitedMs.toFixed(0)} ms for a CPU, preempted ${burst.loopThreadWait.preemptions} times during the burst (each wait lands on whatever it was doing, an event included)`,
+  );
 }
