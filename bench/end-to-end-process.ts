@@ -23,7 +23,7 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-/** What the kernel's scheduler did to one thread, cumulative since it started. */
+/** What the kernel's scheduler did to one thread: since it started, or within a span (a burst). */
 export interface ThreadSchedule {
   /** Time it was ready to run but waited for a CPU, in ms. */
   waitedMs: number;
