@@ -40,7 +40,16 @@ export interface SlackAdapterOptions {
    * the library's default is 5,000 ms.
    */
   socketPingTimeoutMs?: number;
+  /** Longest an HTTP delivery's acknowledgement waits for its message to be handled (tests shorten it). */
+  acknowledgeWithinMs?: number;
 }
+
+/**
+ * Slack retries an event that is not acknowledged within 3 s; the acknowledgement waits for the
+ * message's handling (stored, its Groq request sent) at most this long, which only a slow start
+ * (the engine waits for crash recovery's edits) can reach.
+ */
+const defaultAcknowledgeWithinMs = 2_000;
 
 /** Creates the Slack adapter; in HTTP mode it mounts `POST /slack/events` on the router at once (503 until started). */
 export function createSlackAdapter(options: SlackAdapterOptions): ChatAdapter {
@@ -110,7 +119,9 @@ class SlackAdapter implements ChatAdapter {
         signingSecret: config.signingSecret ?? '',
         endpoints: slackEventsPath,
         logger: slackLogger,
-        processBeforeResponse: false,
+        // The 200 goes after the listener: a message is stored before Slack stops retrying it, and the
+        // response's write (a wake-up of the peer, ~0.3 ms here) no longer comes before the Groq request.
+        processBeforeResponse: true,
         // Bolt buffers the same request object it was given; the arrival time reaches listeners as context.receivedAt.
         customPropertiesExtractor: (request) => {
           const receivedAt = this.arrivals.get(request);
@@ -229,11 +240,10 @@ class SlackAdapter implements ChatAdapter {
       const receivedAt = typeof context.receivedAt === 'number' ? context.receivedAt : preciseNow();
       const message = mapSlackEvent({ event_id: eventId }, parsed, identity, receivedAt);
       if (message === undefined) return;
-      try {
-        await handlers.onMessage(message);
-      } catch (error) {
+      const handled = handlers.onMessage(message).catch((error: unknown) => {
         this.logger.error({ err: error, eventId, channelId: message.channelId }, 'handling a Slack message failed');
-      }
+      });
+      await settledWithin(handled, this.options.acknowledgeWithinMs ?? defaultAcknowledgeWithinMs);
     };
     app.event('app_mention', async ({ event, body, context }) => onEvent(event, body.event_id, context));
     app.event('message', async ({ event, body, context }) => onEvent(event, body.event_id, context));
@@ -272,5 +282,15 @@ class SlackAdapter implements ChatAdapter {
       this.logger.error({ err: error, command: command.name, channelId: command.channelId }, 'handling a Slack command failed');
       await responder.respond('Sorry, something went wrong handling that command. Please try again.').catch(() => undefined);
     }
+  }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }

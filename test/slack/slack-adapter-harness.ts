@@ -12,9 +12,12 @@ export class RecordingHandlers implements EngineHandlers {
   readonly messages: IncomingMessage[] = [];
   readonly commands: Array<{ command: IncomingCommand; responder: CommandResponder }> = [];
   onCommandRun: ((command: IncomingCommand, responder: CommandResponder) => Promise<void>) | undefined;
+  /** When set, a message's handling lasts until the promise it returns settles. */
+  onMessageRun: ((message: IncomingMessage) => Promise<void>) | undefined;
 
   async onMessage(message: IncomingMessage): Promise<void> {
     this.messages.push(message);
+    await this.onMessageRun?.(message);
   }
 
   async onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
@@ -35,7 +38,7 @@ export interface AdapterHarness {
 
 /** Starts a fake Slack, the HTTP server and the adapter; `socketMode` sets SLACK_APP_TOKEN. */
 export async function startAdapterHarness(
-  options: { socketMode?: boolean; environment?: Record<string, string>; fake?: FakeSlackOptions; start?: boolean } = {},
+  options: { socketMode?: boolean; environment?: Record<string, string>; fake?: FakeSlackOptions; start?: boolean; acknowledgeWithinMs?: number } = {},
 ): Promise<AdapterHarness> {
   const slack = await startFakeSlack(options.fake);
   const config = parseConfig({
@@ -57,6 +60,7 @@ export async function startAdapterHarness(
     metrics: createMetrics(),
     callLimits: { timeoutMs: 2_000, retries: 1 },
     socketPingTimeoutMs: 300,
+    ...(options.acknowledgeWithinMs === undefined ? {} : { acknowledgeWithinMs: options.acknowledgeWithinMs }),
   });
   const http = await startHttpServer({ router, port: 0, host: '127.0.0.1', logger });
   const handlers = new RecordingHandlers();

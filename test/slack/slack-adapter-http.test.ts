@@ -220,3 +220,33 @@ describe('Slack adapter start-up', () => {
     }
   });
 });
+
+describe('Slack adapter acknowledgements over HTTP', () => {
+  it("acknowledges an event once the engine has handled it, and at the latest when the bound is over", async () => {
+    const harness = await startAdapterHarness({ acknowledgeWithinMs: 300 });
+    try {
+      let release = (): void => undefined;
+      harness.handlers.onMessageRun = () => new Promise<void>((resolve) => (release = resolve));
+      let acknowledged = false;
+      const delivery = deliverEvent(harness.eventsUrl, mentionEvent('held by the engine'), signing).then((answer) => {
+        acknowledged = true;
+        return answer;
+      });
+      await harness.slack.waitFor(() => harness.handlers.messages.length === 1, 5_000, 'the message handed to the engine');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Still handling: Slack has not been told yet, so a crash now would make it deliver the event again.
+      expect(acknowledged).toBe(false);
+      release();
+      expect((await delivery).status).toBe(200);
+
+      // Handling that never ends (a slow start) must not make Slack retry: the bound acknowledges it.
+      let settled = false;
+      harness.handlers.onMessageRun = () => new Promise<void>(() => undefined).finally(() => (settled = true));
+      expect((await deliverEvent(harness.eventsUrl, mentionEvent('held for good'), signing)).status).toBe(200);
+      expect(settled).toBe(false);
+      expect(harness.handlers.messages).toHaveLength(2);
+    } finally {
+      await harness.close();
+    }
+  });
+});
