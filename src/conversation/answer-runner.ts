@@ -72,23 +72,20 @@ export class AnswerRunner {
     const { repository, renderer, settings, metrics, logger } = this.dependencies;
     const now = this.dependencies.now ?? Date.now;
     const platform = job.target.platform;
-    let reply: StoredMessage;
-    try {
-      reply = repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId);
-    } catch (error) {
-      // Without a row nothing can be recorded, but the person still gets an answer, not silence.
-      logger.error({ err: error, conversationId: job.conversation.id }, 'could not store the start of a reply');
-      metrics.replies.inc({ platform, outcome: 'failed' });
-      await renderer.start(job.target).fail('Something went wrong while answering; please try again.');
-      return 'failed';
-    }
+    // The reply's row is written once the request is on its way and the events that arrived with
+    // this one have been handled: its commit (~0.2 ms) would otherwise come before the request, and
+    // before the requests of those events. A crash before it leaves the question unanswered, which
+    // start-up answers (see ConversationEngine.resumeUnanswered).
+    let reply: StoredMessage | undefined;
+    const storedReply = (): StoredMessage =>
+      (reply ??= repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId));
     let rendering: ReplyHandle | undefined;
     // The renderer starts right after the first Groq request is on its way: its sign of life is a
     // platform call too, and the request is what the user waits for.
     const view = (): ReplyHandle =>
       (rendering ??= renderer.start(job.target, {
-        onPartPosted: (index, ref) => repository.recordPostedPart(reply.id, { platform, index, ref }),
-        onPartLanded: (landed) => repository.saveVisibleText(reply.id, { index: landed.index, text: landed.text }, landed.visibleAnswer),
+        onPartPosted: (index, ref) => repository.recordPostedPart(storedReply().id, { platform, index, ref }),
+        onPartLanded: (landed) => repository.saveVisibleText(storedReply().id, { index: landed.index, text: landed.text }, landed.visibleAnswer),
       }));
     metrics.repliesStreaming.inc();
     const startedAt = now();
@@ -123,6 +120,7 @@ export class AnswerRunner {
           // waits for that, and for the requests of the events that arrived with this one.
           await stream.whenSent();
           if (this.dependencies.eventsHandled) await this.dependencies.eventsHandled();
+          storedReply();
           const handle = view();
           let thinking = false;
           let result: IteratorResult<CompletionPart>;
@@ -175,7 +173,7 @@ export class AnswerRunner {
         errorCode = 'empty_answer';
         const message = 'The model returned an empty answer; please try again or rephrase.';
         await endAndStore(handle.fail(message), () =>
-          repository.finishAssistantReply(reply.id, { status: 'failed', content: message, inPrompt: false, usage, requestId, model: settings.model }),
+          repository.finishAssistantReply(storedReply().id, { status: 'failed', content: message, inPrompt: false, usage, requestId, model: settings.model }),
         );
         return outcome;
       }
@@ -189,7 +187,7 @@ export class AnswerRunner {
       }
       outcome = finishReason === 'length' ? 'length' : 'complete';
       await endAndStore(handle.complete(notes.length > 0 ? { note: notes.join('; ') } : {}), () =>
-        repository.finishAssistantReply(reply.id, { status: 'complete', content: text, usage, requestId, model: settings.model }),
+        repository.finishAssistantReply(storedReply().id, { status: 'complete', content: text, usage, requestId, model: settings.model }),
       );
       return outcome;
     } catch (error) {
@@ -201,17 +199,17 @@ export class AnswerRunner {
         outcome = 'cancelled';
         const reason = typeof signal.reason === 'string' ? signal.reason : 'the answer was cancelled';
         await endAndStore(handle.interrupt(reason), () =>
-          repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, inPrompt: text !== '', usage, requestId, model: settings.model }),
+          repository.finishAssistantReply(storedReply().id, { status: 'interrupted', content: text, inPrompt: text !== '', usage, requestId, model: settings.model }),
         );
       } else if (text !== '') {
         outcome = 'interrupted';
         await endAndStore(handle.interrupt(failure.interruption), () =>
-          repository.finishAssistantReply(reply.id, { status: 'interrupted', content: text, usage, requestId, model: settings.model }),
+          repository.finishAssistantReply(storedReply().id, { status: 'interrupted', content: text, usage, requestId, model: settings.model }),
         );
       } else {
         outcome = 'failed';
         await endAndStore(handle.fail(failure.message), () =>
-          repository.finishAssistantReply(reply.id, { status: 'failed', content: failure.message, inPrompt: false, requestId, model: settings.model }),
+          repository.finishAssistantReply(storedReply().id, { status: 'failed', content: failure.message, inPrompt: false, requestId, model: settings.model }),
         );
       }
       const level = outcome === 'cancelled' ? 'info' : 'warn';

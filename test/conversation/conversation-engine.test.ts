@@ -183,10 +183,12 @@ describe('answering a message', () => {
     await eventually(() => current.groq.openConnections >= 2, 5_000, 'the spare connections');
     const reader = new Database(current.databasePath, { readonly: true });
     const storedQuestionsWhenSent: number[] = [];
+    const storedRepliesWhenSent: number[] = [];
     const platformCallsWhenSent: number[] = [];
     const onSent = (message: unknown): void => {
       if (!(message as { request?: { path?: string } }).request?.path?.endsWith('/chat/completions')) return;
       storedQuestionsWhenSent.push(reader.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'user'").pluck().get() ?? -1);
+      storedRepliesWhenSent.push(reader.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'assistant'").pluck().get() ?? -1);
       platformCallsWhenSent.push(current.adapter.targets.reduce((sum, target) => sum + target.calls.length, 0));
     };
     diagnosticsChannel.subscribe('undici:request:bodySent', onSent);
@@ -200,8 +202,10 @@ describe('answering a message', () => {
       reader.close();
     }
     // The first request went out before the second question was even stored, and the second
-    // before the first reply's sign of life (a platform call) was made.
+    // before the first reply's sign of life (a platform call) was made. The replies' rows come
+    // after both requests: their commits would delay them.
     expect(storedQuestionsWhenSent).toEqual([1, 2]);
+    expect(storedRepliesWhenSent).toEqual([0, 0]);
     expect(platformCallsWhenSent).toEqual([0, 0]);
     expect(current.adapter.targets.map((target) => target.texts())).toEqual([['answer'], ['answer']]);
   });
@@ -483,15 +487,20 @@ describe('failures a person understands', () => {
     expect(harness.adapter.targets[0]?.texts()).toEqual(['Shown in full']);
   });
 
-  it('still answers when the store cannot record the start of a reply', async () => {
+  it('still answers, and closes the Groq request, when the store cannot record the start of a reply', async () => {
     harness = await createEngineHarness();
     harness.repository.startAssistantReply = () => {
       throw new Error('database is locked');
     };
+    harness.groq.enqueue({ kind: 'stall', text: 'never shown', afterChunks: 1 });
     await harness.engine.onMessage(harness.message());
     await harness.idle();
     expect(harness.adapter.targets[0]?.texts()).toEqual(['Something went wrong while answering; please try again.']);
-    expect(harness.groq.requests).toHaveLength(0);
+    // The reply's row is written once the request is on its way; failing there closes the request, so Groq stops.
+    const groq = harness.groq;
+    await eventually(() => groq.requests.length === 1, 5_000, 'the request at the fake Groq');
+    await groq.requests[0]?.closed;
+    expect(groq.requests[0]?.abortedAt).toBeDefined();
   });
 
   it('counts failures by code in the metrics', async () => {
