@@ -12,6 +12,7 @@ import { lastUserContent, measureReply, percentile, scopeUse, totalUse, type Rep
 import { discordChannelIds, planConversations, seedHistories, slackChannelIds, type PlanOptions, type PlannedConversation } from './end-to-end-plan.js';
 import { startServiceProcess, type ServiceProcess, type ThreadSchedule } from './end-to-end-process.js';
 import { StallRecorder } from './end-to-end-stalls.js';
+import { hostStealMs } from './host-steal.js';
 
 /**
  * The whole service, as `npm start` runs it (a child process, so its CPU and memory are its own),
@@ -113,6 +114,8 @@ interface BurstResult {
   /** Event-loop delay of this process (all the fakes) during the burst: how late the fakes' own clocks may run. */
   benchLoopDelayMs: { p50: number; p99: number; max: number };
   loadAverage: [number, number];
+  /** CPU time the hypervisor took from this machine while the events were sent, and during the whole burst (undefined off Linux). */
+  stealMs: { events: number; burst: number } | undefined;
   /** CPU this process (the fakes and the bench) used during the burst. */
   benchCpuMs: number;
   /** How long the service's event-loop thread waited for a CPU during the burst, and how often it was preempted. */
@@ -196,6 +199,7 @@ async function runRound(tokensPerSecond: number): Promise<RoundResult> {
 async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: string, repliesBy: number): Promise<BurstResult> {
   const { service, eventsUrl, groq, slack, discord } = rig;
   const loadBefore = os.loadavg()[0] as number;
+  const stealBefore = hostStealMs();
   const benchCpuBefore = process.cpuUsage();
   const slackRateLimitedBefore = slack.rateLimitedCount;
   const discordRateLimitedBefore = discord.rateLimitedCalls.length;
@@ -207,6 +211,7 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
   const benchStalls = new StallRecorder();
   benchStalls.start();
   const sent = await sendEvents(plan, eventsUrl, discord);
+  const stealAfterEvents = hostStealMs();
   const deliveries = await Promise.all(sent.map((entry) => entry.delivery));
   await service.waitForLog('reply finished', repliesBy, 120_000);
   benchLoop.disable();
@@ -242,6 +247,10 @@ async function runBurst(rig: RoundRig, plan: PlannedConversation[], title: strin
     },
     benchLoopDelayMs: { p50: benchLoop.percentile(50) / 1e6, p99: benchLoop.percentile(99) / 1e6, max: benchLoop.max / 1e6 },
     loadAverage: [loadBefore, os.loadavg()[0] as number],
+    stealMs:
+      stealBefore === undefined || stealAfterEvents === undefined
+        ? undefined
+        : { events: stealAfterEvents - stealBefore, burst: (hostStealMs() ?? stealAfterEvents) - stealBefore },
     benchCpuMs: (benchCpu.user + benchCpu.system) / 1000,
     loopThreadWait: { waitedMs: scheduleAfter.waitedMs - scheduleBefore.waitedMs, preemptions: scheduleAfter.preemptions - scheduleBefore.preemptions },
     discordRateLimits: discordRateLimitDetails(discord, burstStartedAt, benchStalls),
@@ -504,6 +513,9 @@ function printBurst(burst: BurstResult): void {
   line('CPU per reply', `${burst.cpuMs.toFixed(1)} ms (service process user+system during the burst ÷ ${measures.length})`);
   line('wall', `${formatMs(burst.wallMs)} from the first event to the last final text`);
   line('machine', `load average ${burst.loadAverage[0].toFixed(1)} → ${burst.loadAverage[1].toFixed(1)} on ${os.availableParallelism()} cores; this process (fakes) used ${(burst.benchCpuMs / 1000).toFixed(1)} s CPU during the burst`);
+  if (burst.stealMs !== undefined) {
+    line('', `hypervisor steal ${burst.stealMs.events.toFixed(0)} ms while the events were sent, ${burst.stealMs.burst.toFixed(0)} ms in the whole burst (CPU time this virtual machine wanted and the host gave to others; the service sees it as slow code)`);
+  }
   line('', `Slack deliveries refused ${burst.deliveryFailures}`);
   line(
     'service loop thread',
