@@ -441,6 +441,9 @@ function printRound(round: RoundResult): void {
   console.log(`\n  round: fake Groq at ${round.tokensPerSecond} tokens/s (seeding ${load.historyMessages * conversations} messages took ${(round.seedMs / 1000).toFixed(1)} s)`);
   line('warm-up events', `(alone, first of their platform after start, cold): slack ${formatMs(round.warmUpMs.slack)}, discord ${formatMs(round.warmUpMs.discord)}`);
   for (const burst of round.bursts) printBurst(burst);
+  // With 50 events a burst's p99 by nearest rank is its slowest event; over the round's bursts it is a percentile proper.
+  const pooled = round.bursts.flatMap((burst) => burst.serviceEventToRequestMs.map((entry) => entry.ms));
+  line('event → Groq request', `the round's ${pooled.length} events together: ${pair(pooled)}; slowest ${formatMs(Math.max(...pooled))}`);
   line('peak RSS', `${round.peakRssMb.toFixed(0)} MB (service process, VmHWM, start-up included)`);
   line(
     'service',
