@@ -169,16 +169,7 @@ class SlackAdapter implements ChatAdapter {
     this.stopped = true;
     this.state = 'down';
     const socket = this.socketReceiver?.client;
-    if (socket) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        socket.disconnect().catch(() => undefined),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, 2_000);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (socket) await settledWithin(socket.disconnect().catch(() => undefined), 2_000);
   }
 
   /** The thread (or top-level DM) a message's answer streams into. */

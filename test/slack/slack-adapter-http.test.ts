@@ -222,7 +222,7 @@ describe('Slack adapter start-up', () => {
 });
 
 describe('Slack adapter acknowledgements over HTTP', () => {
-  it("acknowledges an event once the engine has handled it, and at the latest when the bound is over", async () => {
+  it('acknowledges an event once the engine has handled it, and at the latest when the bound is over', async () => {
     const harness = await startAdapterHarness({ acknowledgeWithinMs: 300 });
     try {
       let release = (): void => undefined;
