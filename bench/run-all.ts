@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'groq-client': () => import('./groq-client.js'),
   store: () => import('./store.js'),
   'reply-renderer': () => import('./reply-renderer.js'),
+  'slack-acknowledgement': () => import('./slack-acknowledgement.js'),
   'end-to-end': () => import('./end-to-end.js'),
 };
 
