@@ -60,7 +60,7 @@ function summary(delays: number[]): string {
 
 /** Both variants twice, interleaved, in one run. */
 export async function run(): Promise<void> {
-  console.log(`slack-acknowledgement: ${deliveries} signed deliveries ${spacingMs} ms apart from another process, one connection; arrival → listener (first ${warmUpDeliveries} left out)`);
+  console.log(`slack-acknowledgement: ${deliveries} signed deliveries ${spacingMs} ms apart from another process (fetch, kept alive); arrival → listener (first ${warmUpDeliveries} left out)`);
   const before: number[] = [];
   const after: number[] = [];
   for (let round = 0; round < 2; round += 1) {

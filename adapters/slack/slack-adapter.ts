@@ -121,7 +121,7 @@ class SlackAdapter implements ChatAdapter {
         logger: slackLogger,
         // The 200 goes after the listener: a message is stored before Slack stops retrying it, and the
         // response's write (a wake-up of the peer) no longer comes before the Groq request: arrival →
-        // listener p50 1.25 → 0.65 ms (bench/slack-acknowledgement.ts).
+        // listener p50 1.0 → 0.7 ms (bench/slack-acknowledgement.ts).
         processBeforeResponse: true,
         // Bolt buffers the same request object it was given; the arrival time reaches listeners as context.receivedAt.
         customPropertiesExtractor: (request) => {
