@@ -10,8 +10,9 @@ type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
  * to build again. A few seconds into a quiet spell V8's memory reducer ran full collections, so
  * the first message after the quiet paid that inside its handling (12 ms of a 23 ms event on the
  * end-to-end bench); `npm start` now turns the reducer off, but full collections still come with
- * heap growth, and a bot started without the start script's options still has the reducer. Counting a word right after each full collection builds it again there, off
- * any message's path, and leaves it in use for the next collection.
+ * heap growth, and a bot started without the start script's options still has the reducer.
+ * Counting a word right after each full collection builds it again there, off any message's path,
+ * and leaves it in use for the next collection.
  */
 export function rewarmAfterFullCollections(warm: () => void): () => void {
   let scheduled = false;
