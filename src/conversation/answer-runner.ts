@@ -13,6 +13,7 @@ import { hasExactTokenizer, type TokenCounter } from '../tokens/token-counter.js
 import type { EngineSettings } from './engine-settings.js';
 import { failureText, interruptionReason, startFreshHint } from './human-messages.js';
 import { resolveSystemPrompt } from './system-prompt.js';
+import type { UserTurn } from './user-turn.js';
 
 /** What answering needs: the store, Groq, the renderer and the engine's settings. */
 export interface AnswerRunnerDependencies {
@@ -34,8 +35,8 @@ export interface AnswerRunnerDependencies {
 /** One answer to stream: the stored user turn and where the reply goes. */
 export interface AnswerJob {
   conversation: Conversation;
-  /** The stored user message being answered. */
-  userMessageId: number;
+  /** The user message being answered: stored, or stored once the events that arrived with it are handled. */
+  turn: UserTurn;
   target: ReplyTarget;
   isDirect: boolean;
   parentChannelId?: string;
@@ -78,7 +79,7 @@ export class AnswerRunner {
     // start-up answers (see ConversationEngine.resumeUnanswered).
     let reply: StoredMessage | undefined;
     const storedReply = (): StoredMessage =>
-      (reply ??= repository.startAssistantReply(job.conversation.id, settings.model, job.userMessageId));
+      (reply ??= repository.startAssistantReply(job.conversation.id, settings.model, job.turn.requireId()));
     let rendering: ReplyHandle | undefined;
     // The renderer starts right after the first Groq request is on its way: its sign of life is a
     // platform call too, and the request is what the user waits for.
@@ -104,7 +105,7 @@ export class AnswerRunner {
       let messages: RequestMessage[] | undefined;
       let estimatedTokens: number;
       let droppedCount: number;
-      ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job.conversation, job.parentChannelId, job.userMessageId));
+      ({ messages, estimatedTokens, droppedCount } = this.buildPrompt(job.conversation, job.parentChannelId, job.turn));
       let finishReason: FinishReason | undefined;
       for (let attempt = 0; ; attempt += 1) {
         const stream = this.dependencies.completion.stream(this.request(messages ?? [], job), { signal });
@@ -120,6 +121,8 @@ export class AnswerRunner {
           // waits for that, and for the requests of the events that arrived with this one.
           await stream.whenSent();
           if (this.dependencies.eventsHandled) await this.dependencies.eventsHandled();
+          // The question is stored with the others that arrived with it, once they are handled.
+          await job.turn.settled;
           storedReply();
           const handle = view();
           let thinking = false;
@@ -154,7 +157,7 @@ export class AnswerRunner {
           const tooLong = error instanceof CompletionError && (error.code === 'request_too_large' || error.code === 'context_too_long');
           if (tooLong && attempt === 0 && view().text === '' && !signal.aborted) {
             // Read again from the store: rare, and the first history was not kept.
-            messages = halveHistory(this.buildPrompt(job.conversation, job.parentChannelId, job.userMessageId).messages);
+            messages = halveHistory(this.buildPrompt(job.conversation, job.parentChannelId, job.turn).messages);
             logger.warn({ conversationId: job.conversation.id, code: error.code }, 'prompt too large; retrying with half the history');
             continue;
           }
@@ -191,6 +194,8 @@ export class AnswerRunner {
       );
       return outcome;
     } catch (error) {
+      // A prompt that failed before the request waits here for its question to be stored (or not).
+      await job.turn.settled;
       const failure = describeFailure(error, settings.model, job.isDirect);
       errorCode = failure.code;
       const handle = view();
@@ -251,7 +256,7 @@ export class AnswerRunner {
   private buildPrompt(
     conversation: Conversation,
     parentChannelId: string | undefined,
-    upToMessageId: number | undefined,
+    turn: UserTurn | undefined,
   ): { messages: RequestMessage[]; droppedCount: number; estimatedTokens: number } {
     const { repository, settings } = this.dependencies;
     const system = resolveSystemPrompt({
@@ -270,11 +275,15 @@ export class AnswerRunner {
       tokensPerMinuteLimit: this.tokensPerMinuteLimit,
     });
     const systemTokens = this.systemPromptTokens(settings.model, system.prompt);
+    // A question not stored yet goes after every stored turn; a stored one is read with them.
+    const unstored = turn?.id === undefined ? turn?.unstored : undefined;
     // Reads only the newest turns until the budget is full: this runs on every message, also at 10,000 turns.
-    const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId });
+    const fitted = repository.fitPromptHistory(conversation.id, { systemTokens, budget, upToMessageId: turn?.id, newTurnTokens: unstored?.tokenCount });
+    const messages: RequestMessage[] = [{ role: 'system', content: system.prompt }, ...fitted.messages];
+    if (unstored) messages.push({ role: 'user', json: unstored.json });
     return {
       // The stored turns go as the store encoded them: no object per turn, no second serialisation.
-      messages: [{ role: 'system', content: system.prompt }, ...fitted.messages],
+      messages,
       droppedCount: fitted.droppedCount,
       estimatedTokens: fitted.totalTokens,
     };

@@ -5,6 +5,7 @@ import type { ConversationEngineOptions } from './conversation-engine.js';
 import { helpText, usageText } from './human-messages.js';
 import type { ChatAdapter, CommandResponder, IncomingCommand } from './port.js';
 import { resolveSystemPrompt } from './system-prompt.js';
+import { UserTurn } from './user-turn.js';
 
 /** What the command handler borrows from the engine. */
 export interface CommandHandlerDependencies {
@@ -94,7 +95,7 @@ export class CommandHandler {
         if (appended.status === 'duplicate') return;
         this.dependencies.queueAnswer({
           conversation,
-          userMessageId: appended.message.id,
+          turn: UserTurn.stored(appended.message.id),
           target: place.target,
           isDirect: command.isDirect,
           parentChannelId: command.parentChannelId,

@@ -8,7 +8,9 @@ import { CommandHandler } from './command-handler.js';
 import { ConversationLanes } from './conversation-lanes.js';
 import { EventQueue } from './event-queue.js';
 import { tooLongText } from './human-messages.js';
+import { PendingTurns } from './pending-turns.js';
 import type { ChatAdapter, CommandResponder, EngineHandlers, IncomingCommand, IncomingMessage } from './port.js';
+import { UserTurn } from './user-turn.js';
 
 /** What the engine needs; adapters are registered separately as they are created. */
 export interface ConversationEngineOptions extends AnswerRunnerDependencies {
@@ -36,6 +38,8 @@ export class ConversationEngine implements EngineHandlers {
   private readonly commands: CommandHandler;
   /** Messages and commands are handled one at a time, so each Groq request is written before the next event's work. */
   private readonly events: EventQueue;
+  /** User messages of the events being handled, stored once their requests are on their way. */
+  private readonly pending: PendingTurns;
   /** False from shutdown on: messages are still stored (and answered after the restart), not answered now. */
   private answering = true;
   private markReady: () => void = () => {};
@@ -51,7 +55,12 @@ export class ConversationEngine implements EngineHandlers {
 
   constructor(private readonly options: ConversationEngineOptions) {
     this.lanes = new ConversationLanes((waiting) => options.metrics.queueDepth.set(waiting));
-    this.events = new EventQueue(options.afterEvents);
+    this.pending = new PendingTurns(options.repository);
+    this.events = new EventQueue(() => {
+      // Before the answers waiting for these events resume: they need the stored ids.
+      this.pending.storeAll();
+      options.afterEvents?.();
+    });
     this.runner = new AnswerRunner({ ...options, eventsHandled: () => this.events.whenIdle() });
     this.commands = new CommandHandler({
       options,
@@ -72,46 +81,56 @@ export class ConversationEngine implements EngineHandlers {
     return this.events.run(() => this.handleMessage(message));
   }
 
-  private handleMessage(message: IncomingMessage): void {
-    const { repository, settings, logger } = this.options;
+  /**
+   * Queues the answer and holds the message for the store, which writes it once the events that
+   * arrived with it are handled; resolves once it is stored.
+   */
+  private handleMessage(message: IncomingMessage): Promise<void> | undefined {
+    const { repository, settings, logger, tokenCounter } = this.options;
     const incoming: IncomingMessage = message.isDirect ? { ...message, workspaceId: '' } : message;
-    if (repository.hasSeen(incoming.platform, incoming.eventId, incoming.channelId, incoming.messageId)) {
-      logger.debug({ platform: incoming.platform, messageId: incoming.messageId, eventId: incoming.eventId }, 'duplicate message dropped');
-      return;
+    const { platform, eventId, channelId, messageId } = incoming;
+    if (this.pending.has(platform, eventId, channelId, messageId) || repository.hasSeen(platform, eventId, channelId, messageId)) {
+      logger.debug({ platform, messageId, eventId }, 'duplicate message dropped');
+      return undefined;
     }
     const conversation = this.conversationFor(incoming);
-    if (!conversation) return;
+    if (!conversation) return undefined;
     const text = incoming.text.trim();
     const tooLong = text.length > settings.maxInputChars;
-    const appended = repository.appendUserMessage({
+    const content = tooLong ? text.slice(0, settings.maxInputChars) : text;
+    const inPrompt = !tooLong && text !== '';
+    const tokenCount = tokenCounter.countMessage(settings.model, 'user', content);
+    const turn = UserTurn.unstored({ json: JSON.stringify({ role: 'user', content }), tokenCount });
+    const question = {
       conversationId: conversation.id,
-      platform: incoming.platform,
-      channelId: incoming.channelId,
-      content: tooLong ? text.slice(0, settings.maxInputChars) : text,
+      platform,
+      channelId,
+      content,
       authorId: incoming.author.id,
-      platformMessageId: incoming.messageId,
-      eventId: incoming.eventId,
-      inPrompt: !tooLong && text !== '',
+      platformMessageId: messageId,
+      eventId,
+      inPrompt,
       model: settings.model,
-    });
-    if (appended.status === 'duplicate') return;
+    };
+    this.pending.add(question, tokenCount, turn);
     // Shutting down: the stored turn is answered when the service starts again (see resumeUnanswered).
-    if (!this.answering) return;
-    const target = this.adapterOf(incoming.platform).replyTarget(incoming);
-    if (text === '' || tooLong) {
-      const answer = text === '' ? this.commands.helpFor(incoming.platform) : tooLongText(text.length, settings.maxInputChars);
+    if (!this.answering) return turn.whenStored();
+    const target = this.adapterOf(platform).replyTarget(incoming);
+    if (!inPrompt) {
+      const answer = text === '' ? this.commands.helpFor(platform) : tooLongText(text.length, settings.maxInputChars);
       this.lanes.enqueue(conversation.id, () => this.sendStatic(target, answer));
-      return;
+      return turn.whenStored();
     }
     this.queueAnswer({
       conversation,
-      userMessageId: appended.message.id,
+      turn,
       target,
       isDirect: incoming.isDirect,
       parentChannelId: incoming.parentChannelId,
       authorId: incoming.author.id,
       receivedAt: incoming.receivedAt,
     });
+    return turn.whenStored();
   }
 
   /** Handles a slash command; the adapter has already acknowledged it. */
@@ -121,6 +140,8 @@ export class ConversationEngine implements EngineHandlers {
   }
 
   private async handleCommand(command: IncomingCommand, responder: CommandResponder): Promise<void> {
+    // A command's writes (an `ask`'s question, a reset) come after the messages that arrived before it.
+    this.pending.storeAll();
     if (!this.answering) {
       await responder.respond('The bot is restarting; please try again in a moment.');
       return;
@@ -222,7 +243,7 @@ export class ConversationEngine implements EngineHandlers {
       };
       this.queueAnswer({
         conversation,
-        userMessageId: message.id,
+        turn: UserTurn.stored(message.id),
         target: adapter.replyTarget(incoming),
         isDirect: incoming.isDirect,
         authorId: incoming.author.id,

@@ -13,7 +13,8 @@ interface Lane {
 
 /**
  * Per-conversation FIFO lanes: jobs of one key run one after another, different keys run concurrently.
- * Kept in memory on purpose: the work itself is persisted (user turns are stored before they are queued).
+ * Kept in memory on purpose: the work itself is persisted (user turns are stored as soon as the
+ * events that brought them are handled, before any job waits long).
  */
 export class ConversationLanes {
   private readonly lanes = new Map<number, Lane>();

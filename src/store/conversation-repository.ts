@@ -9,6 +9,7 @@ import type {
   AppendResult,
   ChannelSystemPrompt,
   Conversation,
+  CountedUserMessage,
   EncodedPromptMessage,
   FinishedReply,
   InterruptedReply,
@@ -59,6 +60,11 @@ export interface PromptHistoryOptions {
    * stay out, replies stay in. Without it, the newest turn counts as the one being answered.
    */
   upToMessageId?: number;
+  /**
+   * Tokens of a user turn not stored yet, which the caller puts last (instead of `upToMessageId`):
+   * it must fit with the system message, and every stored turn comes before it.
+   */
+  newTurnTokens?: number;
 }
 
 const noMessageId = Number.MAX_SAFE_INTEGER;
@@ -99,6 +105,7 @@ export class ConversationRepository {
   // message, reply or landed edit.
   private readonly saveVisibleTransaction: Transaction<(messageId: number, index: number, text: string, visibleAnswer: string) => void>;
   private readonly appendTransaction: Transaction<(input: NewUserMessage, tokenCount: number) => AppendResult>;
+  private readonly appendManyTransaction: Transaction<(batch: readonly CountedUserMessage[]) => AppendResult[]>;
   private readonly startReplyTransaction: Transaction<(conversationId: number, model: string, replyToMessageId: number | null) => StoredMessage>;
   private readonly finishTransaction: Transaction<(conversationId: number, values: FinishReplyValues) => void>;
 
@@ -116,6 +123,9 @@ export class ConversationRepository {
       setStreamingContent.run(visibleAnswer, this.now(), messageId);
     });
     this.appendTransaction = db.transaction((input: NewUserMessage, tokenCount: number) => this.storeUserMessage(input, tokenCount));
+    this.appendManyTransaction = db.transaction((batch: readonly CountedUserMessage[]) =>
+      batch.map(({ message, tokenCount }) => this.storeUserMessage(message, tokenCount)),
+    );
     this.startReplyTransaction = db.transaction((conversationId: number, model: string, replyToMessageId: number | null) => {
       const now = this.now();
       const id = Number(this.statements.insertReply.run({ conversationId, model, now }).lastInsertRowid);
@@ -178,6 +188,14 @@ export class ConversationRepository {
     // Counted outside the transaction: tokenizing a long message must not hold the write lock.
     const tokenCount = this.tokenCounter.countMessage(input.model, 'user', input.content);
     return this.appendTransaction.immediate(input, tokenCount);
+  }
+
+  /**
+   * Stores user messages whose tokens the caller counted, in order, in one transaction; each
+   * result says stored or duplicate as `appendUserMessage` would.
+   */
+  appendUserMessages(batch: readonly CountedUserMessage[]): AppendResult[] {
+    return this.appendManyTransaction.immediate(batch);
   }
 
   /** Records a processed platform event (commands, retries); true when it is new. */
@@ -275,21 +293,25 @@ export class ConversationRepository {
   fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt<EncodedPromptMessage> {
     const { systemTokens, budget } = options;
     const upTo = options.upToMessageId ?? noMessageId;
-    const current = options.upToMessageId === undefined ? undefined : this.statements.selectHistoryRow.get(options.upToMessageId, conversationId);
-    if (current && systemTokens + current[2] > budget) throw messageTooLarge(current[2], systemTokens, budget);
+    const reserved = options.newTurnTokens;
+    const current =
+      options.upToMessageId === undefined || reserved !== undefined ? undefined : this.statements.selectHistoryRow.get(options.upToMessageId, conversationId);
+    const currentTokens = current?.[2] ?? reserved ?? 0;
+    if ((current || reserved !== undefined) && systemTokens + currentTokens > budget) throw messageTooLarge(currentTokens, systemTokens, budget);
     // Every prompt turn (queued ones and the current one included): an upper bound of what is read.
     const promptTurns = this.statements.selectPromptTurns.get(conversationId) ?? 0;
     const whole =
-      promptTurns <= wholeHistoryMaxTurns ? this.wholeHistory(conversationId, upTo, budget - systemTokens - (current?.[2] ?? 0)) : undefined;
+      promptTurns <= wholeHistoryMaxTurns ? this.wholeHistory(conversationId, upTo, budget - systemTokens - currentTokens) : undefined;
     if (whole !== undefined) {
       if (current) whole.messages.push({ id: current[0], role: current[1], json: current[4], tokenCount: current[2] });
-      return { messages: whole.messages, droppedCount: 0, totalTokens: systemTokens + (current?.[2] ?? 0) + whole.tokens };
+      return { messages: whole.messages, droppedCount: 0, totalTokens: systemTokens + currentTokens + whole.tokens };
     }
     const kept: HistoryRow[] = [];
-    let total = systemTokens;
+    let total = systemTokens + (reserved ?? 0);
     let exhausted = true;
     const take = (row: HistoryRow): boolean => {
-      if (kept.length === 0) {
+      // The first row taken is the turn being answered, unless that turn is the caller's (reserved).
+      if (kept.length === 0 && reserved === undefined) {
         if (systemTokens + row[2] > budget) throw messageTooLarge(row[2], systemTokens, budget);
       } else if (total + row[2] > budget) {
         return false;
@@ -311,7 +333,7 @@ export class ConversationRepository {
       }
       if (rows.length < pageSize) break;
       const last = rows[rows.length - 1]!;
-      pageSize = nextHistoryPage(budget - total, (total - systemTokens) / kept.length);
+      pageSize = nextHistoryPage(budget - total, (total - systemTokens - (reserved ?? 0)) / kept.length);
       rows = this.statements.selectHistoryPageBefore.all(conversationId, upTo, upTo, last[3], last[0], pageSize);
     }
     let eligible = kept.length;

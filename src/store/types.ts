@@ -48,6 +48,12 @@ export interface NewUserMessage {
   model: string;
 }
 
+/** A user message with its tokens already counted (stored in a batch). */
+export interface CountedUserMessage {
+  message: NewUserMessage;
+  tokenCount: number;
+}
+
 /** Result of appending a user message. */
 export type AppendResult = { status: 'stored'; message: StoredMessage } | { status: 'duplicate' };
 

@@ -196,18 +196,87 @@ describe('answering a message', () => {
       // In one synchronous run, as when two gateway frames arrive in one socket read.
       const handled = [current.engine.onMessage(current.message({ text: 'one' })), current.engine.onMessage(current.message({ text: 'two' }))];
       await Promise.all(handled);
+      // Handling a message ends with it stored (Slack's acknowledgement waits for that).
+      expect(reader.prepare<[], number>("SELECT count(*) FROM messages WHERE role = 'user'").pluck().get()).toBe(2);
       await current.idle();
     } finally {
       diagnosticsChannel.unsubscribe('undici:request:bodySent', onSent);
       reader.close();
     }
-    // The first request went out before the second question was even stored, and the second
-    // before the first reply's sign of life (a platform call) was made. The replies' rows come
-    // after both requests: their commits would delay them.
-    expect(storedQuestionsWhenSent).toEqual([1, 2]);
+    // The first request went out before the second question was handled, and the second before
+    // the first reply's sign of life (a platform call) was made. The questions' and the replies'
+    // rows come after both requests: their commits would delay them.
+    expect(storedQuestionsWhenSent).toEqual([0, 0]);
     expect(storedRepliesWhenSent).toEqual([0, 0]);
     expect(platformCallsWhenSent).toEqual([0, 0]);
     expect(current.adapter.targets.map((target) => target.texts())).toEqual([['answer'], ['answer']]);
+  });
+
+  it('drops a retry, or the same message under another event, that arrives before the message is stored', async () => {
+    harness = await createEngineHarness();
+    harness.groq.setFallback(() => ({ kind: 'text', text: 'answer' }));
+    const message = harness.message({ text: 'once, please', eventId: 'Ev1' });
+    // In one synchronous run: the first is not stored until the events that arrived with it are handled.
+    await Promise.all([
+      harness.engine.onMessage(message),
+      harness.engine.onMessage({ ...message }),
+      harness.engine.onMessage({ ...message, eventId: 'Ev2' }),
+      harness.engine.onMessage({ ...message, messageId: 'another-id' }),
+    ]);
+    await harness.idle();
+    expect(harness.groq.requests).toHaveLength(1);
+    expect(harness.adapter.targets.map((target) => target.texts())).toEqual([['answer']]);
+    const conversation = harness.repository.findActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: message.threadKey });
+    expect(harness.repository.listMessages(conversation?.id ?? -1).map((row) => [row.role, row.content, row.status])).toEqual([
+      ['user', 'once, please', 'complete'],
+      ['assistant', 'answer', 'complete'],
+    ]);
+  });
+
+  it('stores messages that arrive together in their order, and answers a follow-up with the question before it', async () => {
+    harness = await createEngineHarness();
+    harness.groq.enqueue({ kind: 'text', text: 'first answer' }, { kind: 'text', text: 'second answer' });
+    const first = harness.message({ text: 'first question' });
+    const second = harness.message({ text: 'second question', threadKey: first.threadKey });
+    await Promise.all([harness.engine.onMessage(first), harness.engine.onMessage(second)]);
+    await harness.idle();
+    const conversation = harness.repository.findActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: first.threadKey });
+    expect(harness.repository.listMessages(conversation?.id ?? -1).map((row) => [row.role, row.content])).toEqual([
+      ['user', 'first question'],
+      ['assistant', 'first answer'],
+      ['user', 'second question'],
+      ['assistant', 'second answer'],
+    ]);
+    const [firstRequest, secondRequest] = harness.groq.requests;
+    expect(messagesOf(firstRequest).slice(1)).toEqual([{ role: 'user', content: 'first question' }]);
+    expect(messagesOf(secondRequest).slice(1)).toEqual([
+      { role: 'user', content: 'first question' },
+      { role: 'assistant', content: 'first answer' },
+      { role: 'user', content: 'second question' },
+    ]);
+  });
+
+  it('tells the user, closes the Groq request and stays up when the question cannot be stored', async () => {
+    harness = await createEngineHarness();
+    const current = harness;
+    // Another connection makes SQLite refuse user rows, as a full disk would.
+    const admin = new Database(current.databasePath);
+    admin.exec("CREATE TRIGGER refuse_questions BEFORE INSERT ON messages WHEN NEW.role = 'user' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    current.groq.enqueue({ kind: 'stall', text: 'never shown', afterChunks: 1 }, { kind: 'text', text: 'stored and answered' });
+    try {
+      await expect(current.engine.onMessage(current.message({ text: 'lost?' }))).rejects.toMatchObject({ code: 'store_failed', retryable: true });
+      await current.idle();
+      expect(current.adapter.targets[0]?.texts()).toEqual(['Something went wrong while answering; please try again.']);
+      await eventually(() => current.groq.requests.length === 1, 5_000, 'the request at the fake Groq');
+      await current.groq.requests[0]?.closed;
+      expect(current.groq.requests[0]?.abortedAt).toBeDefined();
+      admin.exec('DROP TRIGGER refuse_questions');
+    } finally {
+      admin.close();
+    }
+    await current.engine.onMessage(current.message({ text: 'and now?' }));
+    await current.idle();
+    expect(current.adapter.targets[1]?.texts()).toEqual(['stored and answered']);
   });
 
   it('runs two conversations at the same time', async () => {

@@ -128,6 +128,40 @@ describe('fitPromptHistory', () => {
     expect(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 40, upToMessageId: second })).toEqual(tight);
   });
 
+  it('fits a question not stored yet exactly as if it were stored last, short and paged histories alike', () => {
+    const content = 'the new question, answered before it is stored';
+    const tokens = store.tokenCounter.countMessage(model, 'user', content);
+    for (const turns of [12, 600]) {
+      for (let turn = 0; turn < turns; turn += 1) {
+        const question = ask(`question ${turn}: ${'why '.repeat(turn % 9)}`);
+        if (turn % 5 === 4) answer(question, 'this one failed', 'failed');
+        else answer(question, `answer ${turn} ${'because '.repeat(turn % 7)}`);
+      }
+      const systemTokens = 11;
+      const everything = reference(systemTokens, 1_000_000).totalTokens + tokens;
+      const budgets: number[] = [];
+      for (let budget = systemTokens + tokens - 1; budget <= everything + 5; budget += Math.max(3, Math.floor(everything / 60))) budgets.push(budget);
+      budgets.push(everything);
+      const fit = (budget: number, options: { newTurnTokens?: number; upToMessageId?: number }) => {
+        try {
+          return repository.fitPromptHistory(conversationId, { systemTokens, budget, ...options });
+        } catch (error) {
+          return (error as { code?: string }).code ?? String(error);
+        }
+      };
+      const unstored = budgets.map((budget) => fit(budget, { newTurnTokens: tokens }));
+      const stored = ask(content);
+      expect(repository.getMessage(stored)?.tokenCount).toBe(tokens);
+      for (const [index, budget] of budgets.entries()) {
+        const asStored = fit(budget, { upToMessageId: stored });
+        const expected = typeof asStored === 'string' ? asStored : { ...asStored, messages: asStored.messages.slice(0, -1) };
+        expect(unstored[index], `${turns} turns, budget ${budget}`).toEqual(expected);
+      }
+      expect(unstored[0]).toBe('message_too_large');
+      expect(unstored.at(-1)).toMatchObject({ droppedCount: 0 });
+    }
+  });
+
   it('reports dropped turns and throws message_too_large like fitToBudget', () => {
     for (let turn = 0; turn < 30; turn += 1) answer(ask(`question ${turn}`), `answer ${turn}`);
     const newest = ask('the newest question');
