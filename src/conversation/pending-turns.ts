@@ -10,9 +10,9 @@ interface PendingTurn extends CountedUserMessage {
 
 /**
  * User messages taken in while the event queue runs, stored together, in arrival order, once it is
- * idle: their Groq requests go out first. A store's commit took ~0.2 ms idle and 0.4–0.6 ms during
- * a burst, before every request of the events that arrived together. Until a message is stored
- * `has` answers for it, so a platform retry arriving in between is still dropped.
+ * idle: their Groq requests go out first. Storing a question took ~0.2 ms idle and two to three
+ * times that during a burst, before every request of the events that arrived with it. Until a
+ * message is stored `has` answers for it, so a platform retry arriving in between is still dropped.
  */
 export class PendingTurns {
   private waiting: PendingTurn[] = [];
