@@ -32,7 +32,7 @@ export interface AnswerRunnerDependencies {
   eventsHandled?: () => Promise<void>;
 }
 
-/** One answer to stream: the stored user turn and where the reply goes. */
+/** One answer to stream: the user turn it answers and where the reply goes. */
 export interface AnswerJob {
   conversation: Conversation;
   /** The user message being answered: stored, or stored once the events that arrived with it are handled. */

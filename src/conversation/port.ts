@@ -75,7 +75,7 @@ export interface CommandResponder {
 
 /** What the engine gives an adapter when it starts. */
 export interface EngineHandlers {
-  /** Handles a message; resolves once it is accepted (stored and queued), not when answered. */
+  /** Handles a message; resolves once it is accepted (stored and queued), not when answered; rejects when it cannot be stored. */
   onMessage(message: IncomingMessage): Promise<void>;
   /** Handles a slash command. */
   onCommand(command: IncomingCommand, responder: CommandResponder): Promise<void>;
