@@ -1,12 +1,14 @@
 import { GroqbotError } from '../errors.js';
 import type { Platform } from '../platform.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
-import type { CountedUserMessage, NewUserMessage } from '../store/types.js';
+import type { AppendResult, CountedUserMessage, NewUserMessage } from '../store/types.js';
 import { UserTurn } from './user-turn.js';
 
 interface PendingTurn extends CountedUserMessage {
   turn: UserTurn;
 }
+
+type StoreResult = AppendResult | { status: 'failed'; error: unknown };
 
 /**
  * User messages taken in while the event queue runs, stored together, in arrival order, once it is
@@ -33,25 +35,33 @@ export class PendingTurns {
     this.keys.add(messageKey(message.platform, message.channelId, message.platformMessageId));
   }
 
-  /** Stores every held message in one transaction and settles their turns. */
+  /**
+   * Stores every held message in one transaction and settles their turns. When that fails they are
+   * stored one at a time, so a message the store refuses fails alone.
+   */
   storeAll(): void {
     if (this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
     this.keys.clear();
-    let results;
+    let results: StoreResult[];
     try {
       results = this.repository.appendUserMessages(batch);
-    } catch (error) {
-      const failure = new GroqbotError('could not store the message', { code: 'store_failed', cause: error, retryable: true });
-      for (const { turn } of batch) turn.markFailed(failure);
-      return;
+    } catch {
+      results = batch.map((entry) => {
+        try {
+          return this.repository.appendUserMessages([entry])[0] ?? { status: 'failed', error: undefined };
+        } catch (error) {
+          return { status: 'failed', error };
+        }
+      });
     }
     for (const [index, { turn }] of batch.entries()) {
       const result = results[index];
-      // Checked against the store and this batch when it arrived: only another writer could have stored it since.
       if (result?.status === 'stored') turn.markStored(result.message.id);
-      else turn.markFailed(new GroqbotError('the message was stored already', { code: 'duplicate_message' }));
+      // Checked against the store and this batch when it arrived: only another writer could have stored it since.
+      else if (result?.status === 'duplicate') turn.markFailed(new GroqbotError('the message was stored already', { code: 'duplicate_message' }));
+      else turn.markFailed(new GroqbotError('could not store the message', { code: 'store_failed', cause: result?.error, retryable: true }));
     }
   }
 }

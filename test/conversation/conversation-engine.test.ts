@@ -279,6 +279,36 @@ describe('answering a message', () => {
     expect(current.adapter.targets[1]?.texts()).toEqual(['stored and answered']);
   });
 
+  it('answers the messages that arrived with one the store refuses, and fails only that one', async () => {
+    harness = await createEngineHarness();
+    const current = harness;
+    const admin = new Database(current.databasePath);
+    admin.exec("CREATE TRIGGER refuse_one BEFORE INSERT ON messages WHEN NEW.content = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by a constraint'); END");
+    current.groq.setFallback((request) => ({ kind: 'text', text: `answer to ${messagesOf(request).at(-1)?.content ?? '?'}` }));
+    try {
+      const results = await Promise.allSettled([
+        current.engine.onMessage(current.message({ text: 'before' })),
+        current.engine.onMessage(current.message({ text: 'refused' })),
+        current.engine.onMessage(current.message({ text: 'after' })),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      await current.idle();
+    } finally {
+      admin.close();
+    }
+    expect(current.adapter.targets.map((target) => target.texts())).toEqual([
+      ['answer to before'],
+      ['Something went wrong while answering; please try again.'],
+      ['answer to after'],
+    ]);
+    const questions = new Database(current.databasePath, { readonly: true });
+    try {
+      expect(questions.prepare("SELECT content FROM messages WHERE role = 'user' ORDER BY id").pluck().all()).toEqual(['before', 'after']);
+    } finally {
+      questions.close();
+    }
+  });
+
   it('runs two conversations at the same time', async () => {
     harness = await createEngineHarness();
     harness.groq.setFallback(() => ({ kind: 'text', text: 'slow answer with several words in it', tokensPerSecond: 20 }));
