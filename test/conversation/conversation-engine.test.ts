@@ -602,6 +602,25 @@ describe('failures a person understands', () => {
     expect(groq.requests[0]?.abortedAt).toBeDefined();
   });
 
+  it('asks again with the newer half of the turns when Groq finds the prompt too long', async () => {
+    harness = await createEngineHarness();
+    const { repository } = harness;
+    const conversation = repository.findOrCreateActiveConversation({ platform: 'discord', workspaceId: 'G1', channelId: 'C1', threadKey: 'long-thread' });
+    for (let turn = 1; turn <= 3; turn += 1) {
+      const asked = repository.appendUserMessage({ conversationId: conversation.id, platform: 'discord', channelId: 'C1', content: `question ${turn}`, authorId: 'U1', platformMessageId: `q${turn}`, model: 'openai/gpt-oss-120b' });
+      if (asked.status !== 'stored') throw new Error('not stored');
+      repository.finishAssistantReply(repository.startAssistantReply(conversation.id, 'openai/gpt-oss-120b', asked.message.id).id, { status: 'complete', content: `answer ${turn}` });
+    }
+    harness.groq.enqueue(errorFixture('context-length-400'), { kind: 'text', text: 'shorter prompt, answered' });
+    await harness.engine.onMessage(harness.message({ text: 'question 4', threadKey: 'long-thread' }));
+    await harness.idle();
+    const [first, second] = harness.groq.requests;
+    expect(messagesOf(first).slice(1).map((message) => message.content)).toEqual(['question 1', 'answer 1', 'question 2', 'answer 2', 'question 3', 'answer 3', 'question 4']);
+    expect(messagesOf(second)[0]?.role).toBe('system');
+    expect(messagesOf(second).slice(1).map((message) => message.content)).toEqual(['question 3', 'answer 3', 'question 4']);
+    expect(harness.adapter.targets[0]?.texts()).toEqual(['shorter prompt, answered']);
+  });
+
   it('counts failures by code in the metrics', async () => {
     harness = await createEngineHarness();
     harness.groq.enqueue(errorFixture('invalid-key-401'));
