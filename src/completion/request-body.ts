@@ -27,6 +27,11 @@ function requestProblems(request: CompletionRequest): string[] {
     problems.push('messages must hold at least one message');
   } else {
     request.messages.forEach((message, index) => {
+      if ('run' in message) {
+        if (typeof message.run !== 'string' || message.run === '') problems.push(`messages[${index}].run must be a non-empty string`);
+        if (!Number.isInteger(message.count) || message.count < 1) problems.push(`messages[${index}].count must be a positive integer`);
+        return;
+      }
       if (!isChatRole(message.role)) problems.push(`messages[${index}].role must be system, user or assistant`);
       if ('json' in message) {
         if (typeof message.json !== 'string') problems.push(`messages[${index}].json must be a string`);
@@ -74,14 +79,16 @@ function groqRequestOptions(request: CompletionRequest): GroqRequestOptions {
   return options;
 }
 
-/** One message as JSON: an encoded one as it is; otherwise role and content only, which keeps a stray `name` (or anything else) off the wire. */
+/** One message as JSON (a run: its messages): an encoded one as it is; otherwise role and content only, which keeps a stray `name` (or anything else) off the wire. */
 function messageJson(message: RequestMessage): string {
+  if ('run' in message) return message.run;
   return 'json' in message ? message.json : JSON.stringify({ role: message.role, content: message.content });
 }
 
 /**
  * Validates and serialises a request; throws CompletionError `invalid_request` naming every problem.
- * Encoded messages go in verbatim: they must each be the JSON of one `{ role, content }` object.
+ * Encoded messages go in verbatim: each must be the JSON of one `{ role, content }` object, and a
+ * run that of `count` of them, comma-separated.
  */
 export function encodeRequest(request: CompletionRequest): string {
   const problems = requestProblems(request);

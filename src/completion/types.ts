@@ -23,8 +23,18 @@ export interface EncodedChatMessage {
   json: string;
 }
 
-/** One message of a request: as fields, or already as JSON. */
-export type RequestMessage = ChatMessage | EncodedChatMessage;
+/**
+ * Consecutive chat messages already serialised, comma-separated (`{…},{…}`), sent as they are: a
+ * stored history that SQLite wrote in one piece, so no string per turn is made and joined again.
+ */
+export interface EncodedChatRun {
+  run: string;
+  /** How many messages `run` holds (at least one). */
+  count: number;
+}
+
+/** One message of a request (as fields, or already as JSON), or a run of them already as JSON. */
+export type RequestMessage = ChatMessage | EncodedChatMessage | EncodedChatRun;
 
 /** Groq's `response_format`, passed through as given. */
 export type ResponseFormat =

@@ -1,6 +1,6 @@
 import { CompletionError } from '../completion/completion-error.js';
 import { encodeRequest } from '../completion/request-body.js';
-import type { CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, RequestMessage, Usage } from '../completion/types.js';
+import type { ChatMessage, CompletionClient, CompletionPart, CompletionRequest, CompletionStream, FinishReason, RequestMessage, Usage } from '../completion/types.js';
 import { GroqbotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -349,7 +349,9 @@ async function endAndStore(ending: Promise<ReplyOutcome>, store: () => void): Pr
 
 /** Keeps the system message and the newer half of the turns (always the newest user turn). */
 function halveHistory(messages: RequestMessage[]): RequestMessage[] {
-  const [system, ...turns] = messages;
+  const [system, ...rest] = messages;
+  // A run of stored turns is halved turn by turn (rare: Groq found the prompt too long).
+  const turns = rest.flatMap((message) => ('run' in message ? (JSON.parse(`[${message.run}]`) as ChatMessage[]) : [message]));
   const keep = Math.max(1, Math.floor(turns.length / 2));
   return system ? [system, ...turns.slice(turns.length - keep)] : turns.slice(turns.length - keep);
 }

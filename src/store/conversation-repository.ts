@@ -1,9 +1,9 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { EncodedChatRun } from '../completion/types.js';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 import { messageTooLarge, type FittedPrompt } from '../tokens/prompt-budget.js';
 import type { TokenCounter } from '../tokens/token-counter.js';
 import type { WalCheckpointer } from './wal-checkpointer.js';
-import { parseHistoryRecords } from './history-records.js';
 import { messageColumns, toConversation, toStoredMessage, type ConversationRow, type MessageRow } from './rows.js';
 import type {
   AppendResult,
@@ -14,6 +14,7 @@ import type {
   FinishedReply,
   InterruptedReply,
   NewUserMessage,
+  PromptHistoryPart,
   PromptMessage,
   StoredMessage,
   UnansweredMessage,
@@ -283,14 +284,14 @@ export class ConversationRepository {
   /**
    * The prompt history fitted to a budget. A history that fits whole (the usual case: at most
    * `wholeHistoryMaxTurns` turns within the budget, told by an index-only sum) comes from one query
-   * as one string; a longer one is read from the newest end of the history index in pages sized to
+   * as one run of request JSON; a longer one is read from the newest end of the history index in pages sized to
    * the budget left (content is read only for those rows), and the dropped turns are counted from the
    * conversation's `prompt_turns` (kept by triggers), so a 10,000-message conversation costs what
    * fits, not its length. Gives what `fitToBudget({ systemTokens, history: historyUpTo(
    * listPromptMessages(id), upToMessageId), budget })` gives, each turn as its request JSON, and
    * throws the same `message_too_large` when the newest message and the system prompt alone exceed the budget.
    */
-  fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt<EncodedPromptMessage> {
+  fitPromptHistory(conversationId: number, options: PromptHistoryOptions): FittedPrompt<PromptHistoryPart> {
     const { systemTokens, budget } = options;
     const upTo = options.upToMessageId ?? noMessageId;
     const reserved = options.newTurnTokens;
@@ -303,8 +304,9 @@ export class ConversationRepository {
     const whole =
       promptTurns <= wholeHistoryMaxTurns ? this.wholeHistory(conversationId, upTo, budget - systemTokens - currentTokens) : undefined;
     if (whole !== undefined) {
-      if (current) whole.messages.push({ id: current[0], role: current[1], json: current[4], tokenCount: current[2] });
-      return { messages: whole.messages, droppedCount: 0, totalTokens: systemTokens + currentTokens + whole.tokens };
+      const messages: PromptHistoryPart[] = whole.run === undefined ? [] : [whole.run];
+      if (current) messages.push({ id: current[0], role: current[1], json: current[4], tokenCount: current[2] });
+      return { messages, droppedCount: 0, totalTokens: systemTokens + currentTokens + whole.tokens };
     }
     const kept: HistoryRow[] = [];
     let total = systemTokens + (reserved ?? 0);
@@ -351,21 +353,21 @@ export class ConversationRepository {
   }
 
   /**
-   * Every history turn before the one being answered, oldest first, when they fit in `tokensLeft`
-   * (summed from the index; the caller asks only for conversations of at most `wholeHistoryMaxTurns`
-   * turns); undefined otherwise (the caller reads pages instead).
-   * Rows reach JavaScript as one string: better-sqlite3 costs ~1 µs per row returned and more per
-   * column. For the end-to-end bench's 200 turns the read took 0.73 ms instead of 0.86 standalone,
-   * 0.9 instead of 1.1 in the service during a burst; the scan and content lookups alone take 0.2.
+   * Every history turn before the one being answered, oldest first, as one run of request JSON,
+   * when they fit in `tokensLeft` (summed from the index; the caller asks only for conversations of
+   * at most `wholeHistoryMaxTurns` turns); undefined otherwise (the caller reads pages instead).
+   * The turns reach JavaScript as one string that goes into the request as it is: better-sqlite3
+   * costs ~1 µs per row returned, and a string per turn would be cut out and joined again. For 200
+   * turns of the end-to-end bench's size, fitting and encoding the request took 0.24–0.40 ms against
+   * 0.52–0.62 with records of id, turn and tokens cut out of one string (p50, four interleaved runs).
    */
-  private wholeHistory(conversationId: number, upTo: number, tokensLeft: number): { messages: EncodedPromptMessage[]; tokens: number } | undefined {
+  private wholeHistory(conversationId: number, upTo: number, tokensLeft: number): { run?: EncodedChatRun; tokens: number } | undefined {
     const [count, tokens] = this.statements.sumHistory.get(conversationId, upTo, upTo) ?? [0, 0];
     if (tokens > tokensLeft) return undefined;
-    if (count === 0) return { messages: [], tokens: 0 };
-    const text = this.statements.selectWholeHistory.get(conversationId, upTo, upTo);
-    const messages = text === undefined || text === null ? undefined : parseHistoryRecords(text);
-    // The records are in (turn, id) order and as many as summed, or the paged read is used instead.
-    return messages?.length === count ? { messages, tokens } : undefined;
+    if (count === 0) return { tokens: 0 };
+    const [read, run] = this.statements.selectWholeHistory.get(conversationId, upTo, upTo) ?? [0, null];
+    // As many turns as summed, or the paged read is used instead.
+    return read === count && run !== null ? { run: { run, count }, tokens } : undefined;
   }
 
   /** One stored message by id. */
@@ -592,14 +594,17 @@ function prepareStatements(db: Database) {
     `SELECT count(*), total(token_count) FROM messages WHERE ${eligible} AND ${beforeTheCurrent}`,
   );
   sumHistory.raw(true);
-  // One record per turn, "id turn tokens role json", newline-separated: JSON never holds a raw newline.
-  // An aggregate over an ordered subquery sees its rows in that order (SQLite does not flatten it);
-  // parseHistoryRecords checks the order all the same.
-  const selectWholeHistory = statement<[number, number, number], string | null>(
-    `SELECT group_concat(id || ' ' || turn || ' ' || token_count || ' ' || role || ' ' || json_object('role', role, 'content', content), char(10))
-     FROM (SELECT id, turn, token_count, role, content FROM messages WHERE ${eligible} AND ${beforeTheCurrent} ORDER BY turn, id)`,
+  // The turns' request JSON, comma-separated in prompt order. An aggregate over an ordered subquery
+  // sees its rows in that order: SQLite never flattens a subquery with ORDER BY into an aggregate
+  // (the query flattener's rule 16), and runs it as a co-routine that walks messages_history in
+  // (turn, id) order. group_concat's own ORDER BY (SQLite 3.44+) says so in the query, but sorts
+  // the rows again in a temporary b-tree: 0.23 ms instead of 0.16 for 200 turns. The prompt-history
+  // tests check the order, replies stored after later questions included.
+  const selectWholeHistory = statement<[number, number, number], [count: number, run: string | null]>(
+    `SELECT count(*), group_concat(json, ',')
+     FROM (SELECT json_object('role', role, 'content', content) AS json FROM messages WHERE ${eligible} AND ${beforeTheCurrent} ORDER BY turn, id)`,
   );
-  selectWholeHistory.pluck(true);
+  selectWholeHistory.raw(true);
   const selectPromptTurns = statement<[number], number>('SELECT prompt_turns FROM conversations WHERE id = ?');
   selectPromptTurns.pluck(true);
   // A user message's turn is its own id, so `turn > ?` seeks straight to the newer ones.

@@ -1,4 +1,4 @@
-import type { ChatRole, EncodedChatMessage, Usage } from '../completion/types.js';
+import type { ChatRole, EncodedChatMessage, EncodedChatRun, Usage } from '../completion/types.js';
 import type { ConversationKey, Platform, PostedMessageRef } from '../platform.js';
 
 /** One conversation row: a thread, reply chain or DM, possibly reset (then inactive). */
@@ -81,6 +81,9 @@ export interface EncodedPromptMessage extends EncodedChatMessage {
   id: number;
   tokenCount: number;
 }
+
+/** What a fitted prompt history holds: stored turns one by one, or (a history that fits whole) one run of them. */
+export type PromptHistoryPart = EncodedPromptMessage | EncodedChatRun;
 
 /** A reply a crash left `streaming`, with every platform message it posted. */
 export interface InterruptedReply {

@@ -74,8 +74,10 @@ describe('request on the wire', () => {
     const before = groq.fake.requests.length;
     const stored = JSON.stringify({ role: 'user', content: 'stored "question"\nwith a line' });
     const answer = JSON.stringify({ role: 'assistant', content: 'stored answer 😀' });
+    const earlier = [JSON.stringify({ role: 'user', content: 'first, {"role":"x"}' }), JSON.stringify({ role: 'assistant', content: 'first answer' })];
     const messages: CompletionRequest['messages'] = [
       { role: 'system', content: 'Be brief.' },
+      { run: earlier.join(','), count: 2 },
       { role: 'user', json: stored },
       { role: 'assistant', json: answer },
       { role: 'user', content: 'and now?' },
@@ -83,11 +85,13 @@ describe('request on the wire', () => {
     const { error } = await collect(groq.client.stream({ model: 'openai/gpt-oss-120b', messages }));
     expect(error).toBeUndefined();
     const recorded = groq.fake.requests[before];
-    expect(recorded?.rawBody).toContain(`${stored},${answer}`);
+    expect(recorded?.rawBody).toContain(`${earlier.join(',')},${stored},${answer}`);
     expect(recorded?.body).toEqual({
       model: 'openai/gpt-oss-120b',
       messages: [
         { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'first, {"role":"x"}' },
+        { role: 'assistant', content: 'first answer' },
         { role: 'user', content: 'stored "question"\nwith a line' },
         { role: 'assistant', content: 'stored answer 😀' },
         { role: 'user', content: 'and now?' },
@@ -98,6 +102,7 @@ describe('request on the wire', () => {
 
   it.each<[string, Partial<CompletionRequest>, RegExp]>([
     ['an encoded message of an unknown role', { messages: [{ role: 'tool' as 'user', json: '{"role":"tool","content":"x"}' }] }, /messages\[0\]\.role/],
+    ['an empty run of encoded messages', { messages: [{ role: 'system', content: 'x' }, { run: '', count: 0 }] }, /messages\[1\]\.run.*messages\[1\]\.count/],
     ['n other than 1', { n: 2 }, /n must be 1/],
     ['five stop sequences', { stop: ['a', 'b', 'c', 'd', 'e'] }, /at most 4/],
     ['temperature above 2', { temperature: 2.5 }, /temperature/],

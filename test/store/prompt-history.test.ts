@@ -1,4 +1,4 @@
-import type { EncodedPromptMessage, PromptMessage } from '../../src/store/types.js';
+import type { EncodedPromptMessage, PromptHistoryPart, PromptMessage } from '../../src/store/types.js';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConversationRepository } from '../../src/store/conversation-repository.js';
@@ -89,8 +89,19 @@ function planOf(reader: Database.Database, sql: string, parameters: unknown[]): 
     .join('\n');
 }
 
-function contentOf(message: EncodedPromptMessage): unknown {
-  return (JSON.parse(message.json) as { content: unknown }).content;
+/** The fitted turns' JSON in order, as a request gets it: single turns joined, a run as it is. */
+function joinedJson(messages: readonly PromptHistoryPart[]): string {
+  return messages.map((message) => ('run' in message ? message.run : message.json)).join(',');
+}
+
+/** What a request gets from a fitted history, whether the turns came one by one or as a run. */
+function asSent(fitted: FittedPrompt<PromptHistoryPart>): { json: string; turns: number; droppedCount: number; totalTokens: number } {
+  const turns = fitted.messages.reduce((sum, message) => sum + ('run' in message ? message.count : 1), 0);
+  return { json: joinedJson(fitted.messages), turns, droppedCount: fitted.droppedCount, totalTokens: fitted.totalTokens };
+}
+
+function contentsOf(fitted: FittedPrompt<PromptHistoryPart>): unknown[] {
+  return (JSON.parse(`[${joinedJson(fitted.messages)}]`) as Array<{ content: unknown }>).map((message) => message.content);
 }
 
 describe('fitPromptHistory', () => {
@@ -108,7 +119,7 @@ describe('fitPromptHistory', () => {
     const everything = reference(systemTokens, 1_000_000).totalTokens;
     const newestTokens = repository.listPromptMessages(conversationId).at(-1)!.tokenCount;
     for (let budget = systemTokens + newestTokens; budget <= everything + 5; budget += 7) {
-      expect(repository.fitPromptHistory(conversationId, { systemTokens, budget }), `budget ${budget}`).toEqual(reference(systemTokens, budget));
+      expect(asSent(repository.fitPromptHistory(conversationId, { systemTokens, budget })), `budget ${budget}`).toEqual(asSent(reference(systemTokens, budget)));
     }
   });
 
@@ -118,14 +129,14 @@ describe('fitPromptHistory', () => {
     const third = ask('third question, queued too');
     answer(first, 'first answer');
     const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second });
-    expect(fitted.messages.map(contentOf)).toEqual(['first question', 'first answer', 'second question, queued']);
-    expect(fitted).toEqual(reference(10, 10_000, second));
+    expect(contentsOf(fitted)).toEqual(['first question', 'first answer', 'second question, queued']);
+    expect(asSent(fitted)).toEqual(asSent(reference(10, 10_000, second)));
     expect(fitted.droppedCount).toBe(0);
     // A reply that answered a later question is history for an earlier one still waiting (cancel mode).
     answer(third, 'third answer');
-    expect(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second })).toEqual(reference(10, 10_000, second));
+    expect(asSent(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 10_000, upToMessageId: second }))).toEqual(asSent(reference(10, 10_000, second)));
     const tight = reference(10, 10 + 30, second);
-    expect(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 40, upToMessageId: second })).toEqual(tight);
+    expect(asSent(repository.fitPromptHistory(conversationId, { systemTokens: 10, budget: 40, upToMessageId: second }))).toEqual(asSent(tight));
   });
 
   it('fits a question not stored yet exactly as if it were stored last, short and paged histories alike', () => {
@@ -167,8 +178,8 @@ describe('fitPromptHistory', () => {
     const newest = ask('the newest question');
     const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 60, upToMessageId: newest });
     expect(fitted.droppedCount).toBeGreaterThan(0);
-    expect(contentOf(fitted.messages.at(-1)!)).toBe('the newest question');
-    expect(fitted).toEqual(reference(5, 60, newest));
+    expect(contentsOf(fitted).at(-1)).toBe('the newest question');
+    expect(asSent(fitted)).toEqual(asSent(reference(5, 60, newest)));
     expect(() => repository.fitPromptHistory(conversationId, { systemTokens: 5, budget: 6, upToMessageId: newest })).toThrow(
       expect.objectContaining({ code: 'message_too_large', retryable: false }),
     );
@@ -184,10 +195,11 @@ describe('fitPromptHistory', () => {
     ];
     for (const text of texts) answer(ask(text || 'empty answer follows'), text || ' ');
     const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 0, budget: 100_000 });
-    expect(fitted.messages.map((message) => message.json)).toEqual(
-      repository.listPromptMessages(conversationId).map(({ role, content }) => JSON.stringify({ role, content })),
+    expect(joinedJson(fitted.messages)).toEqual(
+      repository.listPromptMessages(conversationId).map(({ role, content }) => JSON.stringify({ role, content })).join(','),
     );
-    expect(fitted.messages.filter((message) => message.role === 'assistant').map(contentOf)).toEqual(texts.map((text) => text || ' '));
+    const sent = JSON.parse(`[${joinedJson(fitted.messages)}]`) as Array<{ role: string; content: unknown }>;
+    expect(sent.filter((message) => message.role === 'assistant').map((message) => message.content)).toEqual(texts.map((text) => text || ' '));
   });
 
   it('returns nothing for an empty conversation', () => {
@@ -226,8 +238,10 @@ describe('fitPromptHistory', () => {
     expect(repository.listPromptMessages(conversationId).length).toBeGreaterThan(250);
     for (const upTo of [undefined, waiting, newest, questions[120]!]) {
       const fitted = repository.fitPromptHistory(conversationId, { systemTokens: 40, budget: 1_000_000, upToMessageId: upTo });
-      expect(fitted, `up to ${upTo}`).toEqual(reference(40, 1_000_000, upTo));
+      expect(asSent(fitted), `up to ${upTo}`).toEqual(asSent(reference(40, 1_000_000, upTo)));
       expect(fitted.droppedCount).toBe(0);
+      // Every turn before the current one in one run, as SQLite wrote it.
+      expect(fitted.messages.filter((message) => 'run' in message)).toHaveLength(1);
     }
     expect(() => repository.fitPromptHistory(conversationId, { systemTokens: 1_000, budget: 1_001, upToMessageId: newest })).toThrow(
       expect.objectContaining({ code: 'message_too_large' }),
