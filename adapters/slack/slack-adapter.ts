@@ -8,6 +8,7 @@ import type { Logger } from '../../src/logger.js';
 import type { Metrics } from '../../src/metrics.js';
 import type { PostedMessageRef } from '../../src/platform.js';
 import { preciseNow } from '../../src/precise-clock.js';
+import { settledWithin } from '../../src/settled-within.js';
 import type {
   AdapterHealth,
   ChatAdapter,
@@ -274,15 +275,5 @@ class SlackAdapter implements ChatAdapter {
       this.logger.error({ err: error, command: command.name, channelId: command.channelId }, 'handling a Slack command failed');
       await responder.respond('Sorry, something went wrong handling that command. Please try again.').catch(() => undefined);
     }
-  }
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first. */
-async function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { settledWithin } from '../settled-within.js';
 import { GroqCompletionStream, type StreamEnvironment } from './completion-stream.js';
 import { sleep } from './sleep.js';
 import { WarmConnector } from './warm-connector.js';
@@ -93,13 +94,7 @@ export class GroqClient implements CompletionClient {
     this.warmConnector?.close();
     const pool = this.ownedPool;
     if (pool === undefined || pool.closed || pool.destroyed) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), closeGraceMs);
-    });
     // A stalled stream would hold a graceful close until its idle timeout; shutdown should not wait that long.
-    const timedOut = await Promise.race([pool.close().then(() => false), expired]);
-    clearTimeout(timer);
-    if (timedOut) await pool.destroy();
+    if (!(await settledWithin(pool.close(), closeGraceMs))) await pool.destroy();
   }
 }
