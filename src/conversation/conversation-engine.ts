@@ -114,22 +114,23 @@ export class ConversationEngine implements EngineHandlers {
     };
     this.pending.add(question, tokenCount, turn);
     // Shutting down: the stored turn is answered when the service starts again (see resumeUnanswered).
-    if (!this.answering) return turn.whenStored();
-    const target = this.adapterOf(platform).replyTarget(incoming);
-    if (!inPrompt) {
-      const answer = text === '' ? this.commands.helpFor(platform) : tooLongText(text.length, settings.maxInputChars);
-      this.lanes.enqueue(conversation.id, () => this.sendStatic(target, answer));
-      return turn.whenStored();
+    if (this.answering) {
+      const target = this.adapterOf(platform).replyTarget(incoming);
+      if (inPrompt) {
+        this.queueAnswer({
+          conversation,
+          turn,
+          target,
+          isDirect: incoming.isDirect,
+          parentChannelId: incoming.parentChannelId,
+          authorId: incoming.author.id,
+          receivedAt: incoming.receivedAt,
+        });
+      } else {
+        const answer = text === '' ? this.commands.helpFor(platform) : tooLongText(text.length, settings.maxInputChars);
+        this.lanes.enqueue(conversation.id, () => this.sendStatic(target, answer));
+      }
     }
-    this.queueAnswer({
-      conversation,
-      turn,
-      target,
-      isDirect: incoming.isDirect,
-      parentChannelId: incoming.parentChannelId,
-      authorId: incoming.author.id,
-      receivedAt: incoming.receivedAt,
-    });
     return turn.whenStored();
   }
 
